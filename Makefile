@@ -1,0 +1,27 @@
+# The two newcomer commands are `make demo` and `make test`; both set everything up first.
+SHELL := bash
+EMULATOR := target/debug/apolo-apps-emulator
+DEMO_PORT ?= 8080
+
+.PHONY: setup emulator pkg demo test bench clean
+
+setup:
+	bash scripts/setup.sh
+
+emulator: setup
+	cargo build -q -p apolo-apps-emulator
+
+pkg: setup
+	bash scripts/build-pkg.sh
+
+demo: emulator pkg
+	$(EMULATOR) --seed demo --port $(DEMO_PORT) --serve /=www --serve /pkg=pkg
+
+test: emulator
+	bash scripts/test.sh
+
+bench: emulator pkg
+	bash scripts/bench.sh
+
+clean:
+	rm -rf target pkg test-output
