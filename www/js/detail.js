@@ -154,7 +154,10 @@ export class DetailView {
     const list = h("ol", { class: "timeline", "data-testid": "events-list" });
     const el = h("div", { class: "card" }, list);
     let lastKey = null;
+    let busy = false;
     const load = async () => {
+      if (busy) return; // the poll and a tab switch can overlap
+      busy = true;
       try {
         const events = await collect(this.apps.getEvents(this.appId, this.opts()));
         const key = events.map((e) => `${e.created_at?.getTime?.()}|${e.state}|${e.reason}`).join(";");
@@ -165,6 +168,8 @@ export class DetailView {
         await renderInChunks(list, events, renderEvent, { signal: this.abort.signal });
       } catch (err) {
         if (!this.abort.signal.aborted) showError(err, "Events");
+      } finally {
+        busy = false;
       }
     };
     load();
