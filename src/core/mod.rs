@@ -1,0 +1,10 @@
+//! The pure core: everything that does not need a JS runtime, unit-tested natively.
+
+pub mod config;
+pub mod configure;
+pub mod error;
+pub mod models;
+pub mod paging;
+pub mod requests;
+pub mod time;
+pub mod urls;
