@@ -40,8 +40,9 @@ if [ "$WASM_ROUTE" = debian ]; then
   if ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
     log "building the wasm32 standard library from Debian's rust-web-src"
     tmp=$(mktemp -d)
+    # /usr/bin first: otherwise Debian's cargo runs rustup's rustc, which has no std source.
     (cd "$tmp" && /usr/bin/cargo new -q --lib stdbuild && cd stdbuild &&
-      RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$tmp/target" /usr/bin/cargo build -q --release \
+      PATH=/usr/bin:$PATH RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$tmp/target" /usr/bin/cargo build -q --release \
         -Z build-std=std,panic_abort,test --target wasm32-unknown-unknown)
     mkdir -p "$libdir"
     cp "$tmp"/target/wasm32-unknown-unknown/release/deps/lib*.rlib "$libdir/"
