@@ -1,0 +1,291 @@
+// Type definitions for apolo-apps. The runtime objects keep the wire's snake_case keys (and any extra
+// keys the server adds); the interfaces below list the keys the platform documents.
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The states of an app instance. */
+export declare const AppState: {
+  readonly QUEUED: "queued";
+  readonly PROGRESSING: "progressing";
+  readonly HEALTHY: "healthy";
+  readonly DEGRADED: "degraded";
+  readonly ERRORED: "errored";
+  readonly UNINSTALLING: "uninstalling";
+  readonly UNINSTALLED: "uninstalled";
+};
+/** One of the known app states. */
+export type AppState = (typeof AppState)[keyof typeof AppState];
+
+/** An app instance. */
+export interface App {
+  id: string;
+  name: string;
+  display_name: string;
+  template_name: string;
+  template_version: string;
+  project_name: string;
+  org_name: string;
+  cluster_name: string;
+  namespace: string;
+  /** Usually an `AppState`; a newer server may report a state this version does not know. */
+  state: AppState | (string & {});
+  creator: string;
+  created_at: Date;
+  updated_at: Date;
+  endpoints: string[];
+}
+
+/** A template (from `listTemplates`, `listTemplateVersions` or `getTemplate`). */
+export interface AppTemplate {
+  name: string;
+  title: string;
+  version: string;
+  short_description: string;
+  tags: string[];
+  /** The input JSON Schema; only `getTemplate` fills it. */
+  input: JsonObject | null;
+  /** Only `getTemplate` fills it. */
+  description: string;
+}
+
+/** A typed piece of an app's outputs that other apps can reference. */
+export interface AppValue {
+  instance_id: string;
+  type: string;
+  path: string;
+  value: JsonValue;
+}
+
+/** A Kubernetes resource in an app event. */
+export interface AppEventResource {
+  kind: string | null;
+  name: string | null;
+  uid: string | null;
+  health_status: string | null;
+  health_message: string | null;
+}
+
+/** A state change of an app instance. */
+export interface AppEvent {
+  created_at: Date;
+  state: AppState | (string & {});
+  reason: string | null;
+  message: string | null;
+  resources: AppEventResource[];
+}
+
+/** One configuration revision of an app instance. */
+export interface AppConfigurationRevision {
+  revision_number: number;
+  creator: string;
+  comment: string | null;
+  created_at: Date;
+  /** `null` for the current revision. */
+  end_at: Date | null;
+}
+
+/** Versions an app instance can be upgraded to (newest first). */
+export interface AppUpgrades {
+  id: string;
+  template_name: string;
+  template_version: string;
+  available_versions: string[];
+}
+
+/** What `install` sends, exactly as given (the shape of the CLI's YAML file). */
+export interface AppInstallData {
+  template_name: string;
+  /** A git ref of the template (`master`, `v25.5.1`, ...) or `latest`. */
+  template_version: string;
+  display_name?: string;
+  input?: { [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** What `configure` reads: the same file as for install; `template_name` is only checked, never sent. */
+export interface AppConfigureData {
+  template_name?: string;
+  template_version?: string;
+  display_name?: string | null;
+  input?: { [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** The WebSocket constructor used for logs: the global one, or e.g. the `ws` package's default export. */
+export type WebSocketConstructor = new (url: string, protocols: string[]) => WebSocketLike;
+
+/** The part of the WHATWG WebSocket (or `ws`) API the logs iterator uses. */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  close(code?: number, reason?: string): void;
+}
+
+/** Options of `new ApoloClient(...)` and `ApoloClient.connect(...)`. */
+export interface ApoloClientOptions {
+  /** As apolo-sdk's `api_url`, e.g. `"https://api.apolo.us/api/v1"`. */
+  apiUrl: string;
+  /** The JWT; sent as `Authorization: Bearer <token>` to the configured hosts only. */
+  token: string;
+  cluster?: string;
+  org?: string;
+  project?: string;
+  /** The cluster's monitoring URL; looked up via `GET {apiUrl}/config` when absent and logs are asked for. */
+  monitoringUrl?: string;
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+  /** Default `globalThis.WebSocket`; on Node 20 pass the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Per HTTP request; a request that takes longer rejects with `TimeoutError`. */
+  timeoutMs?: number;
+}
+
+/** Every call accepts a signal; aborting it rejects the pending call with `signal.reason`. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Calls that act within a project; each key defaults to the client's. */
+export interface ProjectOptions extends CallOptions {
+  cluster?: string;
+  org?: string;
+  project?: string;
+}
+
+export interface ListOptions extends ProjectOptions {
+  /** Only apps in these states; all states when absent. */
+  states?: readonly AppState[];
+}
+
+export interface UninstallOptions extends ProjectOptions {
+  force?: boolean;
+}
+
+export interface ConfigureOptions extends CallOptions {
+  comment?: string;
+  /** Move the app to `appData.template_version` (which must then be set; `latest` is allowed). */
+  upgrade?: boolean;
+}
+
+export interface GetValuesOptions extends ProjectOptions {
+  appId?: string;
+  valueType?: string;
+}
+
+export interface GetTemplateOptions extends ProjectOptions {
+  /** Default `"latest"`. */
+  version?: string;
+}
+
+export interface LogsOptions extends CallOptions {
+  cluster?: string;
+  since?: Date | string;
+  timestamps?: boolean;
+}
+
+export interface RollbackOptions extends ProjectOptions {
+  comment?: string;
+}
+
+export interface GetInputOptions extends ProjectOptions {
+  /** The input of that revision instead of the current one. */
+  revision?: number;
+}
+
+/** The Apps API, method for method as `apolo_sdk.Apps`. */
+export interface Apps {
+  /** All apps of a project, every page; a page is fetched only when the iteration reaches it. */
+  list(options?: ListOptions): AsyncIterableIterator<App>;
+  get(appId: string, options?: CallOptions): Promise<App>;
+  /** Batches of 100 ids per request; results in input order. */
+  getUpgrades(appIds: readonly string[], options?: CallOptions): Promise<AppUpgrades[]>;
+  install(appData: AppInstallData, options?: ProjectOptions): Promise<App>;
+  configure(appId: string, appData: AppConfigureData, options?: ConfigureOptions): Promise<App>;
+  uninstall(appId: string, options?: UninstallOptions): Promise<undefined>;
+  getValues(options?: GetValuesOptions): AsyncIterableIterator<AppValue>;
+  listTemplates(options?: ProjectOptions): AsyncIterableIterator<AppTemplate>;
+  listTemplateVersions(name: string, options?: ProjectOptions): AsyncIterableIterator<AppTemplate>;
+  /** `null` when the server does not know the template. */
+  getTemplate(name: string, options?: GetTemplateOptions): Promise<AppTemplate | null>;
+  getOutput(appId: string, options?: ProjectOptions): Promise<JsonObject>;
+  /** The log stream as the server sends it: byte chunks not aligned to lines. */
+  logs(appId: string, options?: LogsOptions): AsyncIterableIterator<Uint8Array>;
+  /** The log stream as text lines (UTF-8 decoded across chunks, without the line break). */
+  logLines(appId: string, options?: LogsOptions): AsyncIterableIterator<string>;
+  /** All events of an app, every page, fetched lazily. */
+  getEvents(appId: string, options?: ProjectOptions): AsyncIterableIterator<AppEvent>;
+  getRevisions(appId: string, options?: CallOptions): Promise<AppConfigurationRevision[]>;
+  rollback(appId: string, revisionNumber: number, options?: RollbackOptions): Promise<App>;
+  getInput(appId: string, options?: GetInputOptions): Promise<JsonObject>;
+}
+
+export declare class ApoloClient {
+  /** Throws `IllegalArgumentError` on invalid options. Sends nothing. */
+  constructor(options: ApoloClientOptions);
+  /** Reads `GET {apiUrl}/config` and fills cluster, org, project and monitoringUrl as apolo-cli does at login. */
+  static connect(options: ApoloClientOptions): Promise<ApoloClient>;
+  readonly apps: Apps;
+  readonly cluster: string | undefined;
+  readonly org: string | undefined;
+  readonly project: string | undefined;
+}
+
+/** Fields of an `ApoloError`. */
+export interface ApoloErrorOptions {
+  status?: number;
+  payload?: JsonValue;
+  method?: string;
+  url?: string;
+  cause?: unknown;
+}
+
+/** The base class of every error this package raises. */
+export declare class ApoloError extends Error {
+  constructor(message?: string, options?: ApoloErrorOptions);
+  /** The HTTP status, when there was a response. */
+  readonly status: number | undefined;
+  /** The parsed JSON body of the response, when it was JSON. */
+  readonly payload: JsonValue | undefined;
+  readonly method: string | undefined;
+  /** The request URL (never contains the token). */
+  readonly url: string | undefined;
+}
+/** 401 */
+export declare class AuthenticationError extends ApoloError {
+  name: "AuthenticationError";
+}
+/** 403 */
+export declare class AuthorizationError extends ApoloError {
+  name: "AuthorizationError";
+}
+/** 404 */
+export declare class ResourceNotFound extends ApoloError {
+  name: "ResourceNotFound";
+}
+/** 405 */
+export declare class ClientError extends ApoloError {
+  name: "ClientError";
+}
+/** 502 */
+export declare class BadGateway extends ApoloError {
+  name: "BadGateway";
+}
+/** 503 */
+export declare class ServerNotAvailable extends ApoloError {
+  name: "ServerNotAvailable";
+}
+/** Any other status >= 400, or invalid arguments found before sending. */
+export declare class IllegalArgumentError extends ApoloError {
+  name: "IllegalArgumentError";
+}
+/** No HTTP response: connection refused or reset, DNS, CORS, a failed WebSocket. */
+export declare class ConnectionError extends ApoloError {
+  name: "ConnectionError";
+}
+/** `timeoutMs` elapsed. */
+export declare class TimeoutError extends ApoloError {
+  name: "TimeoutError";
+}

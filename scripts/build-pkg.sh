@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: the crate for wasm32 (wasm-pack, --target web and nodejs),
+# wasm-opt from npm's binaryen, the JS layer from pkg-template/ (plus its CommonJS copy by esbuild).
+# Idempotent: when the compiled .wasm has not changed, wasm-bindgen and wasm-opt are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+
+OUT=$ROOT/pkg
+CRATE=apolo_apps
+export CARGO_TARGET_DIR=$ROOT/target/wasm
+WASM_OPT_FLAGS=(-Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-reference-types --enable-multivalue --enable-mutable-globals)
+log() { printf '[build-pkg] %s\n' "$*" >&2; }
+
+# 1. Compile (a no-op when nothing changed); wasm-pack below runs the same cargo command.
+PATH=$WASM_PATH cargo build -q --lib --release --target wasm32-unknown-unknown
+raw_wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm
+stamp=$(cat "$raw_wasm" scripts/build-pkg.sh | sha256sum | cut -d' ' -f1)
+
+# 2. wasm-bindgen (through wasm-pack) and wasm-opt, only for a new .wasm.
+if [ "$(cat "$OUT/.wasm-stamp" 2>/dev/null)" != "$stamp" ] ||
+   [ ! -f "$OUT/wasm/web/${CRATE}_bg.wasm" ] || [ ! -f "$OUT/wasm/node/${CRATE}_bg.wasm" ]; then
+  rm -rf "$OUT/wasm"
+  for target in web nodejs; do
+    dir=$OUT/wasm/${target%js}
+    log "wasm-pack --target $target"
+    PATH=$WASM_PATH wasm-pack --quiet build --release --mode no-install --no-pack \
+      --target "$target" --out-dir "$dir" --out-name "$CRATE" >/dev/null
+    log "wasm-opt ${dir#"$ROOT"/}/${CRATE}_bg.wasm"
+    node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "$dir/${CRATE}_bg.wasm" -o "$dir/${CRATE}_bg.wasm.opt"
+    mv "$dir/${CRATE}_bg.wasm.opt" "$dir/${CRATE}_bg.wasm"
+    # Keep only what the package ships: wasm-pack's .gitignore ("*") would hide the folder from npm pack.
+    find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
+  done
+  # The module format of each folder, stated rather than inherited (nodejs output is CommonJS).
+  echo '{ "type": "module" }' >"$OUT/wasm/web/package.json"
+  echo '{ "type": "commonjs" }' >"$OUT/wasm/node/package.json"
+  echo "$stamp" >"$OUT/.wasm-stamp"
+fi
+
+# 3. The JS layer, types, README and package.json (cheap, always refreshed).
+mkdir -p "$OUT/lib"
+cp pkg-template/web.js pkg-template/node.cjs pkg-template/node.mjs pkg-template/index.d.ts \
+  pkg-template/README.md "$OUT/"
+cp pkg-template/index.d.ts "$OUT/index.d.cts" # the same declarations, read as CommonJS by `require` users
+cp pkg-template/lib/api.js "$OUT/lib/api.js"
+node_modules/.bin/esbuild pkg-template/lib/api.js --format=cjs --platform=neutral --target=es2022 \
+  --log-level=warning --outfile="$OUT/lib/api.cjs"
+# package.json with the crate's version.
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+node -e '
+  const fs = require("fs");
+  const p = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  p.version = process.argv[2];
+  fs.writeFileSync(process.argv[3], JSON.stringify(p, null, 2) + "\n");
+' pkg-template/package.json "$version" "$OUT/package.json"
+
+# 4. Sizes, measured (the README quotes them).
+for t in web node; do
+  f=$OUT/wasm/$t/${CRATE}_bg.wasm
+  printf '[build-pkg] %s: %s bytes raw, %s bytes gzip -9\n' "pkg/wasm/$t/${CRATE}_bg.wasm" \
+    "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)" >&2
+done
+log "pkg/ ready (apolo-apps $version)"

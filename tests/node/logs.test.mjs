@@ -1,0 +1,274 @@
+// Logs over a real WebSocket (Node 20: the `ws` package passed as the WebSocket option): the emulator's
+// log_ws, plus a small `ws` server on 127.0.0.1 for frame shapes the emulator never sends.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import {
+  ApoloClient, ApoloError, AuthenticationError, ConnectionError, IllegalArgumentError, ResourceNotFound,
+} from 'apolo-apps';
+import { WebSocketServer } from 'ws';
+import {
+  DEMO, assertNoToken, collect, recordingWebSocket, sleep, startEmulator, withTimeout,
+} from './helpers.mjs';
+
+let emu;
+before(async () => { emu = await startEmulator(); });
+after(() => emu?.stop());
+beforeEach(() => emu.reset());
+
+const logWs = (id) => `/api/v1/apps/${id}/log_ws`;
+
+describe('logs from the emulator', () => {
+  test('since and timestamps on the wire, subprotocol auth (Appendix B #22)', async () => {
+    const { WebSocket, sockets } = recordingWebSocket();
+    const client = emu.client({ WebSocket });
+    const chunks = await collect(client.apps.logs(DEMO.shellErrored, { since: '2025-05-07T11:00:00+00:00', timestamps: true }));
+    assert.ok(chunks.length > 0);
+    assert.ok(chunks.every((c) => c instanceof Uint8Array && c.byteLength > 0));
+    const text = new TextDecoder().decode(Buffer.concat(chunks));
+    const lines = text.split('\n').filter(Boolean);
+    assert.equal(lines.length, 40);
+    assert.ok(lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z shell shell: .*\(line \d+\)$/.test(l)), lines[0]);
+    const reqs = (await emu.requests()).filter((r) => r.path.startsWith('/api/v1/apps/'));
+    assert.equal(reqs.length, 1);
+    assert.equal(`${reqs[0].path}?${reqs[0].query}`,
+      `${logWs(DEMO.shellErrored)}?since=2025-05-07T11:00:00%2B00:00&timestamps=true`);
+    assert.equal(reqs[0].headers['sec-websocket-protocol'], `logs.apolo.us, bearer.apolo.us-${emu.token}`);
+    assert.equal(reqs[0].headers.authorization, undefined);
+    assert.ok(!reqs[0].query.includes(emu.token));
+    assert.equal(sockets.length, 1);
+    assert.equal(await sockets[0].closed, 1000);
+  });
+
+  test('no options: no query; /config is read once for the monitoring URL', async () => {
+    const client = emu.client();
+    const lines = await collect(client.apps.logLines(DEMO.shellErrored));
+    assert.equal(lines.length, 40);
+    assert.ok(lines.every((l) => /^shell shell: .*\(line \d+\)$/.test(l)), lines[0]);
+    await collect(client.apps.logLines(DEMO.shellErrored, { cluster: 'default' }));
+    assert.deepEqual(await emu.wire(), ['GET /api/v1/config', `GET ${logWs(DEMO.shellErrored)}`, `GET ${logWs(DEMO.shellErrored)}`]);
+  });
+
+  test('a monitoringUrl option skips /config', async () => {
+    const client = emu.client({ monitoringUrl: `${emu.url}/api/v1/jobs` });
+    assert.equal((await collect(client.apps.logLines(DEMO.shellErrored))).length, 40);
+    assert.deepEqual(await emu.wire(), [`GET ${logWs(DEMO.shellErrored)}`]);
+  });
+
+  test('since as a Date is sent as an ISO string and honoured', async () => {
+    const client = emu.client();
+    const app = await client.apps.get(DEMO.shellErrored);
+    const since = new Date(app.created_at.getTime() + 1000); // archive line k is at created_at + k * 100 ms
+    const lines = await collect(client.apps.logLines(DEMO.shellErrored, { since }));
+    assert.equal(lines.length, 30);
+    assert.match(lines[0], /\(line 10\)$/);
+    const req = (await emu.requests()).find((r) => r.path === logWs(DEMO.shellErrored));
+    assert.equal(req.query, `since=${since.toISOString()}`);
+  });
+
+  test('chunks and lines carry the same text', async () => {
+    const client = emu.client();
+    const chunks = await collect(client.apps.logs(DEMO.shellErrored));
+    const lines = await collect(client.apps.logLines(DEMO.shellErrored));
+    assert.equal(new TextDecoder().decode(Buffer.concat(chunks)), `${lines.join('\n')}\n`);
+  });
+
+  test('break on a live stream closes the socket', async () => {
+    const { WebSocket, sockets } = recordingWebSocket();
+    const client = emu.client({ WebSocket });
+    let n = 0;
+    for await (const chunk of client.apps.logs(DEMO.vscode)) { // healthy: archive, then live forever
+      assert.ok(chunk.byteLength > 0);
+      if (++n === 3) break;
+    }
+    assert.equal(sockets.length, 1);
+    assert.equal(await withTimeout(sockets[0].closed, 3000, 'socket close'), 1000);
+    assert.equal(sockets[0].readyState, 3);
+  });
+
+  test('break from logLines closes the socket too', async () => {
+    const { WebSocket, sockets } = recordingWebSocket();
+    const client = emu.client({ WebSocket });
+    for await (const line of client.apps.logLines(DEMO.vscode)) {
+      assert.equal(typeof line, 'string');
+      break;
+    }
+    assert.equal(await withTimeout(sockets[0].closed, 3000, 'socket close'), 1000);
+  });
+
+  test('the stream ends (close 1000) when the app stops', async () => {
+    const client = emu.client();
+    const it = client.apps.logLines(DEMO.vscode);
+    const seen = [];
+    for (let i = 0; i < 42; i++) seen.push((await it.next()).value); // archive + separator + a live line
+    await emu.setState(DEMO.vscode, 'errored');
+    const rest = await withTimeout(collect(it), 5000, 'end of stream');
+    assert.ok(seen.some((l) => l.startsWith('=== Live logs ===')));
+    assert.ok(Array.isArray(rest));
+  });
+
+  test('the global WebSocket is used when no option is given', async () => {
+    const { WebSocket, sockets } = recordingWebSocket();
+    const saved = globalThis.WebSocket;
+    globalThis.WebSocket = WebSocket;
+    try {
+      const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token, project: 'alpha', cluster: 'default', org: 'superorg' });
+      assert.equal((await collect(client.apps.logLines(DEMO.shellErrored))).length, 40);
+      assert.equal(sockets.length, 1);
+    } finally {
+      globalThis.WebSocket = saved;
+    }
+  });
+});
+
+describe('logs errors', () => {
+  test('no WebSocket implementation (Node 20): IllegalArgumentError, nothing sent', async () => {
+    if (globalThis.WebSocket) return; // Node >= 22 has one
+    const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token });
+    await assert.rejects(collect(client.apps.logs(DEMO.vscode)), IllegalArgumentError);
+    assert.deepEqual(await emu.wire(), []);
+  });
+
+  test('unknown app: ResourceNotFound', async () => {
+    const client = emu.client();
+    await assert.rejects(collect(client.apps.logs('no-such-app')), (e) => {
+      assert.ok(e instanceof ResourceNotFound, e);
+      assert.equal(e.status, 404);
+      assertNoToken(assert, e, emu.token);
+      return true;
+    });
+  });
+
+  test('bad token: AuthenticationError, token not in the error', async () => {
+    const token = 'not-a-jwt-secret-value';
+    const client = emu.client({ token, monitoringUrl: `${emu.url}/api/v1/jobs` });
+    await assert.rejects(collect(client.apps.logs(DEMO.vscode)), (e) => {
+      assert.ok(e instanceof AuthenticationError, e);
+      assert.equal(e.status, 401);
+      assertNoToken(assert, e, token);
+      return true;
+    });
+  });
+
+  test('an unparsable since: IllegalArgumentError (400 on the handshake)', async () => {
+    const client = emu.client();
+    await assert.rejects(collect(client.apps.logs(DEMO.shellErrored, { since: 'yesterday-ish' })), IllegalArgumentError);
+    await assert.rejects(collect(client.apps.logs(DEMO.shellErrored, { since: new Date('nope') })), IllegalArgumentError);
+  });
+
+  test('a connection cut without a close frame: ConnectionError after the data that came', async () => {
+    await emu.fault({ path: `${logWs(DEMO.vscode)}`, ws_drop_after_bytes: 500 });
+    const client = emu.client();
+    const got = [];
+    await assert.rejects(async () => { for await (const c of client.apps.logs(DEMO.vscode)) got.push(c); }, ConnectionError);
+    assert.ok(got.reduce((n, c) => n + c.byteLength, 0) > 0);
+  });
+});
+
+describe('logs frame handling (a ws server on 127.0.0.1)', () => {
+  let wss;
+  let port;
+  let scenario;
+  const seen = [];
+  before(async () => {
+    wss = new WebSocketServer({
+      host: '127.0.0.1', port: 0,
+      handleProtocols: (protocols) => (protocols.has('logs.apolo.us') ? 'logs.apolo.us' : false),
+    });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    port = wss.address().port;
+    wss.on('connection', (socket, req) => {
+      seen.push({ url: req.url, protocol: req.headers['sec-websocket-protocol'] });
+      scenario(socket);
+    });
+  });
+  after(() => new Promise((resolve) => wss.close(resolve)));
+  const client = () => emu.client({ monitoringUrl: `http://127.0.0.1:${port}/api/v1/jobs` });
+
+  test('UTF-8 split across chunks, empty frames skipped, a last line without newline', async () => {
+    const bytes = Buffer.from('héllo\nworld\n日本語');
+    scenario = async (socket) => {
+      // split inside "é" and inside "本"; plus empty frames
+      for (const part of [bytes.subarray(0, 2), Buffer.alloc(0), bytes.subarray(2, 16), bytes.subarray(16)]) {
+        socket.send(part, { binary: true });
+      }
+      socket.close(1000);
+    };
+    seen.length = 0;
+    const chunks = await collect(client().apps.logs('app-1'));
+    assert.equal(chunks.length, 3);
+    assert.deepEqual(Buffer.concat(chunks), bytes);
+    assert.deepEqual(await collect(client().apps.logLines('app-1')), ['héllo', 'world', '日本語']);
+    assert.equal(seen[0].url, '/api/v1/apps/app-1/log_ws');
+    assert.equal(seen[0].protocol, `logs.apolo.us, bearer.apolo.us-${emu.token}`);
+  });
+
+  test('a text frame is an error', async () => {
+    scenario = (socket) => { socket.send(Buffer.from('ok\n'), { binary: true }); socket.send('text!'); };
+    const got = [];
+    await assert.rejects(async () => { for await (const c of client().apps.logs('app-1')) got.push(c); },
+      (e) => e instanceof ApoloError && /text frame/.test(e.message));
+    assert.equal(got.length, 1);
+  });
+
+  test('a close other than 1000 is a ConnectionError', async () => {
+    scenario = (socket) => { socket.send(Buffer.from('a\n'), { binary: true }); socket.close(1011, 'backend down'); };
+    await assert.rejects(collect(client().apps.logs('app-1')), (e) => e instanceof ConnectionError && /1011/.test(e.message));
+  });
+
+  test('a refused handshake of an existing app reports the HTTP status class', async () => {
+    // The ws server refuses a client that does not offer logs.apolo.us... the client always does, so
+    // refuse by status instead: a server that answers 503 to the upgrade.
+    const { createServer } = await import('node:http');
+    const srv = createServer((req, res) => { res.writeHead(503); res.end('busy'); });
+    srv.on('upgrade', (req, sock) => { sock.end('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n'); });
+    await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = emu.client({ monitoringUrl: `http://127.0.0.1:${srv.address().port}/api/v1/jobs` });
+      const { ServerNotAvailable } = await import('apolo-apps');
+      await assert.rejects(collect(c.apps.logs(DEMO.vscode)), ServerNotAvailable);
+    } finally {
+      srv.close();
+    }
+  });
+
+  test('abort rejects the pending next() with the reason and closes the socket', async () => {
+    let serverSide;
+    scenario = (socket) => { serverSide = socket; socket.send(Buffer.from('first\n'), { binary: true }); };
+    const ctl = new AbortController();
+    const it = client().apps.logs('app-1', { signal: ctl.signal });
+    assert.equal(new TextDecoder().decode((await it.next()).value), 'first\n');
+    const pending = it.next();
+    await sleep(100);
+    const closed = new Promise((resolve) => serverSide.once('close', resolve));
+    const reason = new Error('stop now');
+    const started = Date.now();
+    ctl.abort(reason);
+    await assert.rejects(pending, (e) => e === reason);
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(await withTimeout(closed, 3000, 'server saw the close'), 1000);
+    assert.deepEqual(await it.next(), { value: undefined, done: true });
+  });
+
+  test('an already aborted signal opens no socket', async () => {
+    seen.length = 0;
+    const ctl = new AbortController();
+    ctl.abort();
+    await assert.rejects(collect(client().apps.logs('app-1', { signal: ctl.signal })), (e) => e.name === 'AbortError');
+    await sleep(100);
+    assert.equal(seen.length, 0);
+  });
+
+  test('an idle stream stays open until the consumer stops', async () => {
+    let serverSide;
+    scenario = (socket) => { serverSide = socket; socket.send(Buffer.from('first\n'), { binary: true }); };
+    const it = client().apps.logLines('app-1');
+    assert.deepEqual(await it.next(), { value: 'first', done: false });
+    const pending = it.next();
+    await sleep(300);
+    serverSide.send(Buffer.from('second\n'), { binary: true });
+    assert.deepEqual(await pending, { value: 'second', done: false });
+    const closed = new Promise((resolve) => serverSide.once('close', resolve));
+    await it.return();
+    assert.equal(await withTimeout(closed, 3000, 'server saw the close'), 1000);
+  });
+});
