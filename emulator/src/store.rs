@@ -1,0 +1,1333 @@
+//! App records and their state machine. Pure data: no HTTP, no async.
+
+use crate::catalog::{self, Template};
+use crate::util::{json_path, ts, typed_values, ApiError};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration as CDuration, Utc};
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+pub const STATES: [&str; 7] = [
+    "queued",
+    "progressing",
+    "healthy",
+    "degraded",
+    "errored",
+    "uninstalling",
+    "uninstalled",
+];
+
+/// States in which an app has running pods (its log stream stays open).
+pub fn is_running(state: &str) -> bool {
+    matches!(state, "queued" | "progressing" | "healthy" | "degraded")
+}
+
+pub fn intern_state(s: &str) -> Option<&'static str> {
+    STATES.iter().copied().find(|x| *x == s)
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub template_name: String,
+    pub template_version: String,
+    pub project_name: String,
+    pub org_name: String,
+    pub cluster_name: String,
+    pub namespace: String,
+    pub state: String,
+    pub creator: String,
+    #[serde(serialize_with = "ser_ts")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_ts")]
+    pub updated_at: DateTime<Utc>,
+    pub endpoints: Vec<String>,
+}
+
+fn ser_ts<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&ts(t))
+}
+
+impl App {
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+pub fn app_name(org: &str, project: &str, template: &str, id: &str) -> String {
+    let short: String = id.chars().take(8).collect();
+    format!("{org}-{project}-{template}-{short}")
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub created_at: DateTime<Utc>,
+    pub state: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub resources: Vec<Value>,
+}
+
+impl Event {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "created_at": ts(&self.created_at),
+            "state": self.state,
+            "reason": self.reason,
+            "message": self.message,
+            "resources": self.resources,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Revision {
+    pub number: u32,
+    pub creator: String,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub template_version: String,
+    pub display_name: String,
+    pub input: Value,
+}
+
+impl Revision {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "revision_number": self.number,
+            "creator": self.creator,
+            "comment": self.comment,
+            "created_at": ts(&self.created_at),
+            "end_at": self.end_at.as_ref().map(ts),
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub app: App,
+    pub seq: u64,
+    /// Oldest first.
+    pub events: Vec<Event>,
+    /// Older synthetic history (generated seed), produced on demand.
+    pub synthetic_events: usize,
+    /// Oldest first; the last one is current.
+    pub revisions: Vec<Revision>,
+    pub output: Option<Value>,
+    pub pending: VecDeque<(Instant, &'static str)>,
+    pub archive_lines: usize,
+}
+
+pub const DEFAULT_ARCHIVE_LINES: usize = 40;
+
+impl Record {
+    pub fn new(app: App, input: Value, seq: u64) -> Self {
+        let rev = Revision {
+            number: 1,
+            creator: app.creator.clone(),
+            comment: None,
+            created_at: app.created_at,
+            end_at: None,
+            template_version: app.template_version.clone(),
+            display_name: app.display_name.clone(),
+            input,
+        };
+        Record {
+            app,
+            seq,
+            events: Vec::new(),
+            synthetic_events: 0,
+            revisions: vec![rev],
+            output: None,
+            pending: VecDeque::new(),
+            archive_lines: DEFAULT_ARCHIVE_LINES,
+        }
+    }
+
+    /// A copy without the history, for log streams.
+    pub fn clone_light(&self) -> Record {
+        Record {
+            app: self.app.clone(),
+            seq: self.seq,
+            events: Vec::new(),
+            synthetic_events: 0,
+            revisions: Vec::new(),
+            output: None,
+            pending: VecDeque::new(),
+            archive_lines: self.archive_lines,
+        }
+    }
+
+    pub fn template(&self) -> Option<&'static Template> {
+        catalog::find(&self.app.template_name)
+    }
+
+    pub fn containers(&self) -> Vec<String> {
+        match self.template() {
+            Some(t) => t.containers.iter().map(|s| s.to_string()).collect(),
+            None => vec!["app".to_string()],
+        }
+    }
+
+    pub fn total_events(&self) -> usize {
+        self.synthetic_events + self.events.len()
+    }
+
+    /// Event `i` in newest-first order.
+    pub fn event_newest_first(&self, i: usize) -> Option<Value> {
+        let real = self.events.len();
+        if i < real {
+            return self.events.get(real - 1 - i).map(Event::to_json);
+        }
+        let k = i - real;
+        if k >= self.synthetic_events {
+            return None;
+        }
+        // Synthetic events count down in time from just before the app was created.
+        let n = self.synthetic_events - 1 - k;
+        let state = ["progressing", "healthy", "degraded"][n % 3];
+        let at = self.app.created_at - CDuration::seconds((self.synthetic_events - n) as i64);
+        Some(
+            Event {
+                created_at: at,
+                state: state.to_string(),
+                reason: Some("Autoupdated".to_string()),
+                message: Some(format!("synthetic event {n}")),
+                resources: vec![],
+            }
+            .to_json(),
+        )
+    }
+
+    pub fn current_revision(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    pub fn input_json(&self, rev: &Revision) -> Value {
+        json!({
+            "template_name": self.app.template_name,
+            "template_version": rev.template_version,
+            "display_name": rev.display_name,
+            "input": rev.input,
+        })
+    }
+
+    /// Moves to `state`, writing the event, `updated_at` and, on `healthy`, endpoints and outputs.
+    pub fn transition(
+        &mut self,
+        state: &str,
+        now: DateTime<Utc>,
+        reason: &str,
+        message: Option<&str>,
+    ) {
+        self.app.state = state.to_string();
+        self.app.updated_at = now;
+        let mut resources = Vec::new();
+        if state == "healthy" || state == "degraded" {
+            resources.push(json!({
+                "kind": "Deployment", "name": self.app.name, "uid": format!("uid-{}", self.seq),
+                "health_status": if state == "healthy" { "Healthy" } else { "Degraded" },
+                "health_message": if state == "healthy" { Value::Null } else { json!("1 of 2 replicas available") },
+            }));
+        }
+        self.events.push(Event {
+            created_at: now,
+            state: state.to_string(),
+            reason: Some(reason.to_string()),
+            message: message.map(str::to_string),
+            resources,
+        });
+        if state == "healthy" {
+            if self.app.endpoints.is_empty() {
+                self.app.endpoints = vec![format!("https://{}.apps.emulator.local", self.app.name)];
+            }
+            if self.output.is_none() {
+                self.output = Some(default_output(&self.app));
+            }
+        }
+    }
+
+    fn new_revision(
+        &mut self,
+        creator: &str,
+        comment: Option<String>,
+        template_version: String,
+        display_name: String,
+        input: Value,
+        now: DateTime<Utc>,
+    ) {
+        let number = self.revisions.last().map(|r| r.number + 1).unwrap_or(1);
+        if let Some(last) = self.revisions.last_mut() {
+            last.end_at = Some(now);
+        }
+        self.revisions.push(Revision {
+            number,
+            creator: creator.to_string(),
+            comment,
+            created_at: now,
+            end_at: None,
+            template_version,
+            display_name,
+            input,
+        });
+    }
+}
+
+/// Outputs a healthy app publishes, with `__type__` markers as apolo-app-types writes them.
+pub fn default_output(app: &App) -> Value {
+    let host = format!("{}.apps.emulator.local", app.name);
+    let internal = format!("{}.{}.svc.cluster.local", app.name, app.namespace);
+    let url = |h: &str, port: u16, proto: &str, api: &str, t: &str| json!({"host": h, "port": port, "protocol": proto, "timeout": 30.0, "base_path": "/", "api_type": api, "__type__": t});
+    match app.template_name.as_str() {
+        "stable-diffusion" => json!({
+            "api_url": {
+                "internal_url": url(&internal, 80, "http", "rest", "RestAPI"),
+                "external_url": url(&host, 443, "https", "rest", "RestAPI"),
+                "__type__": "ServiceAPI[RestAPI]"
+            },
+            "hf_model": {"model_hf_name": "stabilityai/stable-diffusion-2-1", "__type__": "HuggingFaceModel"}
+        }),
+        "postgres" => json!({
+            "postgres_users": {
+                "users": [
+                    {"user": "admin", "password": "emulator-admin", "host": internal, "port": 5432, "__type__": "CrunchyPostgresUserCredentials"},
+                    {"user": "app", "password": "emulator-app", "host": internal, "port": 5432, "__type__": "CrunchyPostgresUserCredentials"}
+                ],
+                "__type__": "CrunchyPostgresUsers"
+            }
+        }),
+        _ => json!({
+            "app_url": {
+                "internal_url": url(&internal, 80, "http", "webapp", "WebApp"),
+                "external_url": url(&host, 443, "https", "webapp", "WebApp"),
+                "__type__": "ServiceAPI[WebApp]"
+            }
+        }),
+    }
+}
+
+/// Install/configure/uninstall durations at speed 1 (seconds per step).
+const STEP_QUEUED: f64 = 1.0;
+const STEP_PROGRESSING: f64 = 3.0;
+const STEP_CONFIGURE: f64 = 2.0;
+const STEP_UNINSTALL: f64 = 2.0;
+
+pub struct Scope<'a> {
+    pub cluster: &'a str,
+    pub org: &'a str,
+    pub project: &'a str,
+}
+
+#[derive(Default)]
+pub struct ListFilter {
+    pub cluster: Option<String>,
+    pub org: Option<String>,
+    pub project: Option<String>,
+    pub name: Option<String>,
+    pub states: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub validation_status: StatusCode,
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub apps: HashMap<String, Record>,
+    pending_ids: HashSet<String>,
+    next_seq: u64,
+}
+
+fn due(now: Instant, secs: f64, speed: f64) -> Instant {
+    if speed <= 0.0 || !speed.is_finite() {
+        return now;
+    }
+    now + Duration::from_secs_f64((secs / speed).min(1e9))
+}
+
+impl Store {
+    pub fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub fn insert(&mut self, rec: Record) {
+        if !rec.pending.is_empty() {
+            self.pending_ids.insert(rec.app.id.clone());
+        }
+        self.apps.insert(rec.app.id.clone(), rec);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Record> {
+        self.apps.get(id)
+    }
+
+    pub fn get_scoped(&self, id: &str, scope: &Scope) -> Result<&Record, ApiError> {
+        match self.apps.get(id) {
+            Some(r)
+                if r.app.cluster_name == scope.cluster
+                    && r.app.org_name == scope.org
+                    && r.app.project_name == scope.project =>
+            {
+                Ok(r)
+            }
+            _ => Err(ApiError::app_not_found()),
+        }
+    }
+
+    fn get_scoped_mut(&mut self, id: &str, scope: &Scope) -> Result<&mut Record, ApiError> {
+        self.get_scoped(id, scope)?;
+        self.apps.get_mut(id).ok_or_else(ApiError::app_not_found)
+    }
+
+    /// Applies every transition that is due. Returns whether anything changed.
+    pub fn advance(&mut self, now_i: Instant, now: DateTime<Utc>) -> bool {
+        if self.pending_ids.is_empty() {
+            return false;
+        }
+        let mut changed = false;
+        let ids: Vec<String> = self.pending_ids.iter().cloned().collect();
+        for id in ids {
+            let Some(rec) = self.apps.get_mut(&id) else {
+                self.pending_ids.remove(&id);
+                continue;
+            };
+            while let Some((when, state)) = rec.pending.front().copied() {
+                if when > now_i {
+                    break;
+                }
+                rec.pending.pop_front();
+                let (reason, msg) = match state {
+                    "progressing" => ("Autoupdated", Some("Deployment is in progress")),
+                    "healthy" => ("Autoupdated", None),
+                    "uninstalled" => ("Uninstalled", Some("App instance uninstalled")),
+                    _ => ("Autoupdated", None),
+                };
+                rec.transition(state, now, reason, msg);
+                changed = true;
+            }
+            if rec.pending.is_empty() {
+                self.pending_ids.remove(&id);
+            }
+        }
+        changed
+    }
+
+    fn schedule(&mut self, id: &str, steps: &[(f64, &'static str)], now_i: Instant, speed: f64) {
+        if let Some(rec) = self.apps.get_mut(id) {
+            rec.pending.clear();
+            let mut secs = 0.0;
+            for (s, state) in steps {
+                secs += s;
+                rec.pending.push_back((due(now_i, secs, speed), state));
+            }
+            if !rec.pending.is_empty() {
+                self.pending_ids.insert(id.to_string());
+            }
+        }
+    }
+
+    /// Apps matching the filter, newest first.
+    pub fn list(&self, f: &ListFilter) -> Vec<&Record> {
+        let mut v: Vec<&Record> = self
+            .apps
+            .values()
+            .filter(|r| {
+                let a = &r.app;
+                f.cluster.as_ref().is_none_or(|c| *c == a.cluster_name)
+                    && f.org.as_ref().is_none_or(|o| *o == a.org_name)
+                    && f.project.as_ref().is_none_or(|p| *p == a.project_name)
+                    && f.name.as_ref().is_none_or(|n| *n == a.name)
+                    && (f.states.is_empty() || f.states.iter().any(|s| *s == a.state))
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.app
+                .created_at
+                .cmp(&a.app.created_at)
+                .then(b.seq.cmp(&a.seq))
+        });
+        v
+    }
+
+    /// POST {v1}/instances.
+    #[allow(clippy::too_many_arguments)]
+    pub fn install(
+        &mut self,
+        scope: &Scope,
+        body: &Value,
+        user: &str,
+        rules: Rules,
+        now_i: Instant,
+        now: DateTime<Utc>,
+        speed: f64,
+    ) -> Result<App, ApiError> {
+        let obj = body.as_object().ok_or_else(|| {
+            ApiError::validation(
+                &["body"],
+                "model_attributes_type",
+                "Input should be a valid dictionary or object to extract fields from",
+                body.clone(),
+            )
+        })?;
+        let name = required_str(obj, "template_name")?;
+        let version = required_str(obj, "template_version")?;
+        let display_name = match obj.get("display_name") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "display_name"],
+                    "string_type",
+                    "Input should be a valid string",
+                    other.clone(),
+                ))
+            }
+        };
+        let input = match obj.get("input") {
+            None => json!({}),
+            Some(v @ Value::Object(_)) => v.clone(),
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "input"],
+                    "dict_type",
+                    "Input should be a valid dictionary",
+                    other.clone(),
+                ))
+            }
+        };
+        let (t, resolved) = catalog::find(&name)
+            .and_then(|t| t.resolve(&version).map(|v| (t, v)))
+            .ok_or_else(|| {
+                ApiError::detail(
+                    StatusCode::NOT_FOUND,
+                    &format!("App template '{name}' version '{version}' not found"),
+                )
+            })?;
+        self.check_input(t, resolved, &input, scope, rules)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let app_name = app_name(scope.org, scope.project, t.name, &id);
+        let app = App {
+            id: id.clone(),
+            display_name: display_name.unwrap_or_else(|| app_name.clone()),
+            name: app_name,
+            template_name: t.name.to_string(),
+            template_version: resolved.to_string(),
+            project_name: scope.project.to_string(),
+            org_name: scope.org.to_string(),
+            cluster_name: scope.cluster.to_string(),
+            namespace: format!("apolo-{}-{}", scope.org, scope.project),
+            state: "queued".to_string(),
+            creator: user.to_string(),
+            created_at: now,
+            updated_at: now,
+            endpoints: vec![],
+        };
+        let seq = self.next_seq();
+        let mut rec = Record::new(app.clone(), input, seq);
+        rec.events.push(Event {
+            created_at: now,
+            state: "queued".into(),
+            reason: Some("App instance created".into()),
+            message: None,
+            resources: vec![],
+        });
+        self.insert(rec);
+        self.schedule(
+            &id,
+            &[(STEP_QUEUED, "progressing"), (STEP_PROGRESSING, "healthy")],
+            now_i,
+            speed,
+        );
+        Ok(app)
+    }
+
+    /// Unknown keys give 500 (as the platform does today), then JSON Schema errors.
+    fn check_input(
+        &self,
+        t: &'static Template,
+        version: &str,
+        input: &Value,
+        scope: &Scope,
+        rules: Rules,
+    ) -> Result<(), ApiError> {
+        let schema = t.schema(version);
+        if has_undefined_keys(&schema, input) {
+            return Err(ApiError::internal());
+        }
+        let mut errors = Vec::new();
+        let resolved = self.resolve_refs(input, scope, &mut vec!["input".to_string()], &mut errors);
+        if errors.is_empty() {
+            if let Some(validator) = catalog::validator(t, version) {
+                for e in validator.iter_errors(&resolved) {
+                    let mut path = vec!["input".to_string()];
+                    path.extend(
+                        e.instance_path()
+                            .as_str()
+                            .split('/')
+                            .skip(1)
+                            .map(|s| s.replace("~1", "/").replace("~0", "~")),
+                    );
+                    errors.push((path, e.to_string()));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::errors(rules.validation_status, errors))
+        }
+    }
+
+    /// Replaces `app-instance-ref` objects by the referenced output value.
+    fn resolve_refs(
+        &self,
+        v: &Value,
+        scope: &Scope,
+        path: &mut Vec<String>,
+        errors: &mut Vec<(Vec<String>, String)>,
+    ) -> Value {
+        match v {
+            Value::Object(m) if is_instance_ref(v) => {
+                let id = m.get("instance_id").and_then(Value::as_str).unwrap_or("");
+                let p = m.get("path").and_then(Value::as_str).unwrap_or("$");
+                let target = self
+                    .get_scoped(id, scope)
+                    .ok()
+                    .and_then(|r| r.output.as_ref())
+                    .and_then(|o| json_path(o, p).cloned());
+                match target {
+                    Some(t) => t,
+                    None => {
+                        errors.push((
+                            path.clone(),
+                            format!("app-instance-ref: no output at '{p}' of app instance '{id}'"),
+                        ));
+                        Value::Null
+                    }
+                }
+            }
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, child) in m {
+                    path.push(k.clone());
+                    out.insert(k.clone(), self.resolve_refs(child, scope, path, errors));
+                    path.pop();
+                }
+                Value::Object(out)
+            }
+            Value::Array(a) => Value::Array(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        path.push(i.to_string());
+                        let r = self.resolve_refs(c, scope, path, errors);
+                        path.pop();
+                        r
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// PUT {v1}/instances/{id}.
+    #[allow(clippy::too_many_arguments)]
+    pub fn configure(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        body: &Value,
+        user: &str,
+        rules: Rules,
+        now_i: Instant,
+        now: DateTime<Utc>,
+        speed: f64,
+    ) -> Result<App, ApiError> {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| {
+                ApiError::validation(
+                    &["body"],
+                    "model_attributes_type",
+                    "Input should be a valid dictionary or object to extract fields from",
+                    body.clone(),
+                )
+            })?
+            .clone();
+        let rec = self.get_scoped(id, scope)?;
+        if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
+            return Err(ApiError::detail(
+                StatusCode::CONFLICT,
+                "App instance is uninstalled or being uninstalled",
+            ));
+        }
+        let current = rec.current_revision().cloned();
+        let t = rec.template().ok_or_else(|| {
+            ApiError::errors(
+                rules.validation_status,
+                vec![(
+                    vec!["template_name".into()],
+                    "The app's template no longer exists".into(),
+                )],
+            )
+        })?;
+        let mut version = rec.app.template_version.clone();
+        match obj.get("template_version") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(v)) => {
+                let resolved = t.resolve(v).ok_or_else(|| {
+                    ApiError::errors(
+                        rules.validation_status,
+                        vec![(
+                            vec!["template_version".into()],
+                            format!("Unknown version '{v}' of template '{}'", t.name),
+                        )],
+                    )
+                })?;
+                let cur_idx = t.version_index(&version);
+                let new_idx = t.version_index(resolved);
+                if let (Some(c), Some(n)) = (cur_idx, new_idx) {
+                    if n < c {
+                        return Err(ApiError::errors(
+                            rules.validation_status,
+                            vec![(
+                                vec!["template_version".into()],
+                                format!("Cannot downgrade from '{version}' to '{resolved}'"),
+                            )],
+                        ));
+                    }
+                }
+                version = resolved.to_string();
+            }
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "template_version"],
+                    "string_type",
+                    "Input should be a valid string",
+                    other.clone(),
+                ))
+            }
+        }
+        let input = match obj.get("input") {
+            None | Some(Value::Null) => current
+                .as_ref()
+                .map(|r| r.input.clone())
+                .unwrap_or(json!({})),
+            Some(v @ Value::Object(_)) => v.clone(),
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "input"],
+                    "dict_type",
+                    "Input should be a valid dictionary",
+                    other.clone(),
+                ))
+            }
+        };
+        let comment = match obj.get("comment") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "comment"],
+                    "string_type",
+                    "Input should be a valid string",
+                    other.clone(),
+                ))
+            }
+        };
+        let display_name = match obj.get("display_name") {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => rec.app.display_name.clone(),
+            Some(other) => {
+                return Err(ApiError::validation(
+                    &["body", "display_name"],
+                    "string_type",
+                    "Input should be a valid string",
+                    other.clone(),
+                ))
+            }
+        };
+        self.check_input(t, &version, &input, scope, rules)?;
+        let rec = self.get_scoped_mut(id, scope)?;
+        rec.new_revision(
+            user,
+            comment,
+            version.clone(),
+            display_name.clone(),
+            input,
+            now,
+        );
+        rec.app.template_version = version;
+        rec.app.display_name = display_name;
+        rec.transition(
+            "progressing",
+            now,
+            "Configuration updated",
+            Some("Applying the new configuration"),
+        );
+        let app = rec.app.clone();
+        self.schedule(id, &[(STEP_CONFIGURE, "healthy")], now_i, speed);
+        Ok(app)
+    }
+
+    /// POST {v1}/instances/{id}/revisions/{n}/rollback.
+    #[allow(clippy::too_many_arguments)]
+    pub fn rollback(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        number: u32,
+        comment: Option<String>,
+        user: &str,
+        now_i: Instant,
+        now: DateTime<Utc>,
+        speed: f64,
+    ) -> Result<App, ApiError> {
+        let rec = self.get_scoped_mut(id, scope)?;
+        if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
+            return Err(ApiError::detail(
+                StatusCode::CONFLICT,
+                "App instance is uninstalled or being uninstalled",
+            ));
+        }
+        let target = rec
+            .revisions
+            .iter()
+            .find(|r| r.number == number)
+            .cloned()
+            .ok_or_else(|| ApiError::detail(StatusCode::NOT_FOUND, "Revision not found"))?;
+        rec.new_revision(
+            user,
+            comment,
+            target.template_version.clone(),
+            target.display_name.clone(),
+            target.input.clone(),
+            now,
+        );
+        rec.app.template_version = target.template_version;
+        rec.app.display_name = target.display_name;
+        rec.transition(
+            "progressing",
+            now,
+            "Rollback",
+            Some(&format!("Rolling back to revision {number}")),
+        );
+        let app = rec.app.clone();
+        self.schedule(id, &[(STEP_CONFIGURE, "healthy")], now_i, speed);
+        Ok(app)
+    }
+
+    /// DELETE {v1}/instances/{id}.
+    pub fn uninstall(
+        &mut self,
+        scope: &Scope,
+        id: &str,
+        force: bool,
+        now_i: Instant,
+        now: DateTime<Utc>,
+        speed: f64,
+    ) -> Result<(), ApiError> {
+        let rec = self.get_scoped_mut(id, scope)?;
+        match (rec.app.state.as_str(), force) {
+            ("uninstalled", _) => return Err(ApiError::app_not_found()),
+            ("uninstalling", false) => return Ok(()),
+            _ => {}
+        }
+        if rec.app.state != "uninstalling" {
+            rec.transition("uninstalling", now, "Uninstall requested", None);
+        }
+        if force {
+            rec.pending.clear();
+            rec.transition("uninstalled", now, "Uninstalled", Some("Forced uninstall"));
+            self.pending_ids.remove(id);
+        } else {
+            self.schedule(id, &[(STEP_UNINSTALL, "uninstalled")], now_i, speed);
+        }
+        Ok(())
+    }
+
+    /// Forces a state (control API); cancels pending transitions.
+    pub fn force_state(&mut self, id: &str, state: &str, now: DateTime<Utc>) -> Option<App> {
+        let rec = self.apps.get_mut(id)?;
+        rec.pending.clear();
+        rec.transition(
+            state,
+            now,
+            "Forced",
+            Some("State set through the emulator control API"),
+        );
+        self.pending_ids.remove(id);
+        Some(rec.app.clone())
+    }
+
+    /// `{"items": [...]}` of typed values for the given apps.
+    pub fn values<'a>(recs: impl Iterator<Item = &'a Record>, value_type: Option<&str>) -> Value {
+        let mut items = Vec::new();
+        for r in recs {
+            if let Some(out) = &r.output {
+                for (path, t, v) in typed_values(out) {
+                    if value_type.is_none_or(|want| want == t) {
+                        items.push(
+                            json!({"instance_id": r.app.id, "type": t, "path": path, "value": v}),
+                        );
+                    }
+                }
+            }
+        }
+        json!({ "items": items })
+    }
+}
+
+fn required_str(obj: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
+    match obj.get(key) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None => Err(ApiError::validation(
+            &["body", key],
+            "missing",
+            "Field required",
+            Value::Object(obj.clone()),
+        )),
+        Some(other) => Err(ApiError::validation(
+            &["body", key],
+            "string_type",
+            "Input should be a valid string",
+            other.clone(),
+        )),
+    }
+}
+
+pub fn is_instance_ref(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("app-instance-ref")
+}
+
+/// True when `input` has a key that `schema` has no place for (no `$ref` in our schemas).
+pub fn has_undefined_keys(schema: &Value, input: &Value) -> bool {
+    if is_instance_ref(input) {
+        return false;
+    }
+    match input {
+        Value::Object(m) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties");
+            for (k, v) in m {
+                match props.and_then(|p| p.get(k)) {
+                    Some(sub) => {
+                        if has_undefined_keys(sub, v) {
+                            return true;
+                        }
+                    }
+                    None => match extra {
+                        Some(Value::Bool(true)) => {}
+                        Some(sub @ Value::Object(_)) => {
+                            if has_undefined_keys(sub, v) {
+                                return true;
+                            }
+                        }
+                        _ if props.is_none()
+                            && schema.get("type").and_then(Value::as_str) != Some("object") => {}
+                        _ => return true,
+                    },
+                }
+            }
+            false
+        }
+        Value::Array(a) => match schema.get("items") {
+            Some(items) => a.iter().any(|v| has_undefined_keys(items, v)),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> Scope<'static> {
+        Scope {
+            cluster: "default",
+            org: "superorg",
+            project: "alpha",
+        }
+    }
+    const RULES: Rules = Rules {
+        validation_status: StatusCode::UNPROCESSABLE_ENTITY,
+    };
+
+    fn install(store: &mut Store, body: Value, speed: f64) -> Result<App, ApiError> {
+        store.install(
+            &scope(),
+            &body,
+            "alice",
+            RULES,
+            Instant::now(),
+            Utc::now(),
+            speed,
+        )
+    }
+
+    #[test]
+    fn install_queues_then_instant_mode_reaches_healthy_on_next_advance() {
+        let mut s = Store::default();
+        let app = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest", "input": {}}),
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(app.state, "queued");
+        assert_eq!(app.template_version, "v25.7.0");
+        assert_eq!(app.creator, "alice");
+        assert_eq!(app.name, format!("superorg-alpha-shell-{}", &app.id[..8]));
+        assert!(s.advance(Instant::now(), Utc::now()));
+        let rec = s.get(&app.id).unwrap();
+        assert_eq!(rec.app.state, "healthy");
+        let states: Vec<&str> = rec.events.iter().map(|e| e.state.as_str()).collect();
+        assert_eq!(states, vec!["queued", "progressing", "healthy"]);
+        assert_eq!(
+            rec.events[0].reason.as_deref(),
+            Some("App instance created")
+        );
+        assert!(rec.output.is_some());
+        assert_eq!(rec.app.endpoints.len(), 1);
+        assert!(!s.advance(Instant::now(), Utc::now()), "nothing left to do");
+    }
+
+    #[test]
+    fn clock_speed_delays_transitions() {
+        let mut s = Store::default();
+        let start = Instant::now();
+        let app = s
+            .install(
+                &scope(),
+                &json!({"template_name": "shell", "template_version": "v25.5.1"}),
+                "u",
+                RULES,
+                start,
+                Utc::now(),
+                1.0,
+            )
+            .unwrap();
+        s.advance(start + Duration::from_millis(500), Utc::now());
+        assert_eq!(s.get(&app.id).unwrap().app.state, "queued");
+        s.advance(start + Duration::from_millis(1500), Utc::now());
+        assert_eq!(s.get(&app.id).unwrap().app.state, "progressing");
+        s.advance(start + Duration::from_millis(4100), Utc::now());
+        assert_eq!(s.get(&app.id).unwrap().app.state, "healthy");
+    }
+
+    #[test]
+    fn configure_and_rollback_write_revisions() {
+        let mut s = Store::default();
+        let app = install(&mut s, json!({"template_name": "shell", "template_version": "v25.5.1", "input": {"preset": {"name": "cpu"}}}), 0.0).unwrap();
+        s.advance(Instant::now(), Utc::now());
+        let now = Utc::now();
+        let a = s
+            .configure(
+                &scope(),
+                &app.id,
+                &json!({"display_name": "x", "input": {"preset": {"name": "gpu"}}, "comment": "c"}),
+                "bob",
+                RULES,
+                Instant::now(),
+                now,
+                0.0,
+            )
+            .unwrap();
+        assert_eq!(a.state, "progressing");
+        assert_eq!(a.display_name, "x");
+        assert_eq!(a.template_version, "v25.5.1");
+        let rec = s.get(&app.id).unwrap();
+        assert_eq!(rec.revisions.len(), 2);
+        assert_eq!(rec.revisions[0].end_at, Some(now));
+        assert_eq!(rec.revisions[1].end_at, None);
+        assert_eq!(rec.revisions[1].creator, "bob");
+        assert_eq!(rec.revisions[1].comment.as_deref(), Some("c"));
+        // Upgrade with a key only the new version knows.
+        let a = s
+            .configure(
+                &scope(),
+                &app.id,
+                &json!({"input": {"http_auth": true}, "template_version": "v25.6.0"}),
+                "bob",
+                RULES,
+                Instant::now(),
+                Utc::now(),
+                0.0,
+            )
+            .unwrap();
+        assert_eq!(a.template_version, "v25.6.0");
+        // Downgrade refused with errors[].
+        let e = s
+            .configure(
+                &scope(),
+                &app.id,
+                &json!({"template_version": "v25.5.1"}),
+                "bob",
+                RULES,
+                Instant::now(),
+                Utc::now(),
+                0.0,
+            )
+            .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let a = s
+            .rollback(
+                &scope(),
+                &app.id,
+                1,
+                Some("back".into()),
+                "carol",
+                Instant::now(),
+                Utc::now(),
+                0.0,
+            )
+            .unwrap();
+        assert_eq!(a.state, "progressing");
+        let rec = s.get(&app.id).unwrap();
+        assert_eq!(rec.revisions.len(), 4);
+        let cur = rec.current_revision().unwrap();
+        assert_eq!(cur.number, 4);
+        assert_eq!(cur.input, json!({"preset": {"name": "cpu"}}));
+        assert_eq!(cur.comment.as_deref(), Some("back"));
+        assert_eq!(rec.app.template_version, "v25.5.1");
+        let e = s
+            .rollback(
+                &scope(),
+                &app.id,
+                99,
+                None,
+                "c",
+                Instant::now(),
+                Utc::now(),
+                0.0,
+            )
+            .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn uninstall_plain_and_forced() {
+        let mut s = Store::default();
+        let a = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        let b = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        s.advance(Instant::now(), Utc::now());
+        s.uninstall(&scope(), &a.id, false, Instant::now(), Utc::now(), 0.0)
+            .unwrap();
+        assert_eq!(s.get(&a.id).unwrap().app.state, "uninstalling");
+        s.advance(Instant::now(), Utc::now());
+        assert_eq!(s.get(&a.id).unwrap().app.state, "uninstalled");
+        s.uninstall(&scope(), &b.id, true, Instant::now(), Utc::now(), 1.0)
+            .unwrap();
+        let rb = s.get(&b.id).unwrap();
+        assert_eq!(rb.app.state, "uninstalled");
+        let last: Vec<&str> = rb
+            .events
+            .iter()
+            .rev()
+            .take(2)
+            .map(|e| e.state.as_str())
+            .collect();
+        assert_eq!(last, vec!["uninstalled", "uninstalling"]);
+        let e = s
+            .uninstall(&scope(), &b.id, false, Instant::now(), Utc::now(), 0.0)
+            .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+        // Configure after uninstall is a conflict.
+        let e = s
+            .configure(
+                &scope(),
+                &a.id,
+                &json!({}),
+                "u",
+                RULES,
+                Instant::now(),
+                Utc::now(),
+                0.0,
+            )
+            .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::CONFLICT);
+    }
+
+    #[test]
+    fn scoping_hides_apps_of_other_projects() {
+        let mut s = Store::default();
+        let a = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        let other = Scope {
+            cluster: "default",
+            org: "superorg",
+            project: "test3",
+        };
+        assert!(s.get_scoped(&a.id, &other).is_err());
+        assert!(s.get_scoped(&a.id, &scope()).is_ok());
+    }
+
+    #[test]
+    fn install_validation() {
+        let mut s = Store::default();
+        let e = install(
+            &mut s,
+            json!({"template_name": "nope", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+        let e = install(&mut s, json!({"template_version": "latest"}), 0.0).unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let e = install(&mut s, json!([1]), 0.0).unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Schema violation: preset required for jupyter.
+        let e = install(
+            &mut s,
+            json!({"template_name": "jupyter", "template_version": "latest", "input": {}}),
+            0.0,
+        )
+        .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // Undefined key: 500 like the platform.
+        let e = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "v25.5.1", "input": {"bogus": 1}}),
+            0.0,
+        )
+        .unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let e = install(&mut s, json!({"template_name": "shell", "template_version": "v25.5.1", "input": {"preset": {"name": "x", "bogus": 1}}}), 0.0).unwrap_err();
+        assert_eq!(e.0.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(s.apps.is_empty());
+    }
+
+    #[test]
+    fn app_instance_refs_resolve_against_outputs() {
+        let mut s = Store::default();
+        let sd = install(&mut s, json!({"template_name": "stable-diffusion", "template_version": "latest", "input": {"preset": {"name": "gpu"}}}), 0.0).unwrap();
+        let vs = json!({"template_name": "vscode", "template_version": "latest", "input": {"preset": {"name": "cpu"},
+            "llm_api": {"type": "app-instance-ref", "instance_id": sd.id, "path": "$.api_url.internal_url"}}});
+        // Not healthy yet: no outputs to point at.
+        assert!(install(&mut s, vs.clone(), 0.0).is_err());
+        s.advance(Instant::now(), Utc::now());
+        let app = install(&mut s, vs, 0.0).unwrap();
+        let input = &s.get(&app.id).unwrap().current_revision().unwrap().input;
+        assert_eq!(
+            input["llm_api"]["type"], "app-instance-ref",
+            "stored as sent"
+        );
+    }
+
+    #[test]
+    fn values_are_derived_and_filtered() {
+        let mut s = Store::default();
+        let a = install(&mut s, json!({"template_name": "postgres", "template_version": "latest", "input": {"preset": {"name": "cpu"}}}), 0.0).unwrap();
+        s.advance(Instant::now(), Utc::now());
+        let all = Store::values(s.get(&a.id).into_iter(), None);
+        assert_eq!(all["items"].as_array().unwrap().len(), 3);
+        let users = Store::values(
+            s.get(&a.id).into_iter(),
+            Some("CrunchyPostgresUserCredentials"),
+        );
+        let items = users["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1]["path"], "$.postgres_users.users[1]");
+        assert_eq!(items[1]["instance_id"], json!(a.id));
+        assert_eq!(items[1]["value"]["user"], "app");
+    }
+
+    #[test]
+    fn list_filters_and_orders_newest_first() {
+        let mut s = Store::default();
+        let a = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        let b = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        s.force_state(&a.id, "errored", Utc::now());
+        let all = s.list(&ListFilter::default());
+        assert_eq!(all.len(), 2);
+        assert!(all[0].app.created_at >= all[1].app.created_at);
+        let errored = s.list(&ListFilter {
+            states: vec!["errored".into()],
+            ..Default::default()
+        });
+        assert_eq!(errored.len(), 1);
+        assert_eq!(errored[0].app.id, a.id);
+        let by_name = s.list(&ListFilter {
+            name: Some(b.name.clone()),
+            ..Default::default()
+        });
+        assert_eq!(by_name.len(), 1);
+        let other = s.list(&ListFilter {
+            project: Some("test3".into()),
+            ..Default::default()
+        });
+        assert!(other.is_empty());
+    }
+
+    #[test]
+    fn synthetic_events_page_after_real_ones() {
+        let mut s = Store::default();
+        let a = install(
+            &mut s,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap();
+        let rec = s.apps.get_mut(&a.id).unwrap();
+        rec.synthetic_events = 5;
+        assert_eq!(rec.total_events(), 6);
+        assert_eq!(rec.event_newest_first(0).unwrap()["state"], "queued");
+        assert_eq!(
+            rec.event_newest_first(1).unwrap()["message"],
+            "synthetic event 4"
+        );
+        assert_eq!(
+            rec.event_newest_first(5).unwrap()["message"],
+            "synthetic event 0"
+        );
+        assert!(rec.event_newest_first(6).is_none());
+    }
+
+    #[test]
+    fn undefined_keys_walker() {
+        let schema = catalog::find("postgres").unwrap().schema("v25.6.0");
+        assert!(!has_undefined_keys(
+            &schema,
+            &json!({"preset": {"name": "a"}, "users": [{"name": "x"}]})
+        ));
+        assert!(has_undefined_keys(
+            &schema,
+            &json!({"users": [{"name": "x", "extra": 1}]})
+        ));
+        assert!(!has_undefined_keys(
+            &schema,
+            &json!({"preset": {"type": "app-instance-ref", "instance_id": "x", "path": "$"}})
+        ));
+    }
+}
