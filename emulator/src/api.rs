@@ -92,7 +92,7 @@ pub fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
         ));
     }
     serde_json::from_slice(body).map_err(|e| {
-        ApiError(json_response(
+        ApiError::from_response(json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({"detail": [{"type": "json_invalid", "loc": ["body", e.column()], "msg": "JSON decode error",
                 "input": {}, "ctx": {"error": e.to_string()}}]}),

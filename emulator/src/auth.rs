@@ -29,8 +29,13 @@ pub fn make_token(user: &str) -> String {
 /// The user name from an (unverified) JWT, or None if it is not one or has no user claim.
 pub fn user_from_token(token: &str) -> Option<String> {
     let mut parts = token.split('.');
-    let (_h, p, _s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    let (h, p, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    // PyJWT decodes every segment even when it skips verification: a stray byte is a 401.
+    let b64 = |s: &str| {
+        s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=')
+    };
+    if parts.next().is_some() || !b64(h) || !b64(sig) || h.is_empty() {
         return None;
     }
     let raw = URL_SAFE_NO_PAD

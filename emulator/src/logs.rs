@@ -113,19 +113,24 @@ fn prepare(
     headers: &HeaderMap,
     raw: Option<&str>,
     ws: bool,
-) -> Result<Params, Response> {
+) -> Result<Params, Box<Response>> {
     let q = Query::parse(raw);
     if crate::auth::monitoring_user(headers, q.get("neuro-auth-token")).is_none() {
-        return Err(unauthorized());
+        return Err(Box::new(unauthorized()));
     }
-    let params = parse_params(&q)
-        .map_err(|e| mon_error(StatusCode::BAD_REQUEST, &json!({ "error": e }), ws))?;
+    let params = parse_params(&q).map_err(|e| {
+        Box::new(mon_error(
+            StatusCode::BAD_REQUEST,
+            &json!({ "error": e }),
+            ws,
+        ))
+    })?;
     if emu.store().get(id).is_none() {
-        return Err(mon_error(
+        return Err(Box::new(mon_error(
             StatusCode::NOT_FOUND,
             &json!({"error": "Platform-apps: Not Found"}),
             ws,
-        ));
+        )));
     }
     Ok(params)
 }
@@ -256,7 +261,7 @@ async fn log_ws(
 ) -> Response {
     let params = match prepare(&emu, &id, &headers, q.as_deref(), true) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let ws = match ws {
         Ok(ws) => ws,
@@ -340,7 +345,7 @@ async fn log_http(
 ) -> Response {
     let params = match prepare(&emu, &id, &headers, q.as_deref(), false) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let sep = separator();
     let (tx, rx) = mpsc::channel::<Bytes>(2);

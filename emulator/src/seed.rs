@@ -95,7 +95,17 @@ fn walk(rec: &mut Record, path: &[&str]) {
 pub fn demo(s: &mut Store) {
     let t = base_time();
     let preset = |n: &str| json!({"preset": {"name": n}});
-    let specs: [(&str, &str, &str, &str, &[&str], &str, Value); 9] = [
+    // id, template, version, project, states walked after queued, display name, input
+    type Spec<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [&'a str],
+        &'a str,
+        Value,
+    );
+    let specs: [Spec; 9] = [
         (
             "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4",
             "stable-diffusion",

@@ -443,7 +443,7 @@ impl Store {
                     && f.org.as_ref().is_none_or(|o| *o == a.org_name)
                     && f.project.as_ref().is_none_or(|p| *p == a.project_name)
                     && f.name.as_ref().is_none_or(|n| *n == a.name)
-                    && (f.states.is_empty() || f.states.iter().any(|s| *s == a.state))
+                    && (f.states.is_empty() || f.states.contains(&a.state))
             })
             .collect();
         v.sort_by(|a, b| {

@@ -47,11 +47,11 @@ pub fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
 
 /// An error answer, built where the error is found.
 #[derive(Debug)]
-pub struct ApiError(pub Response);
+pub struct ApiError(pub Box<Response>);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
@@ -76,8 +76,11 @@ pub fn text_response(status: StatusCode, s: &str) -> Response {
 }
 
 impl ApiError {
+    pub fn from_response(r: Response) -> Self {
+        ApiError(Box::new(r))
+    }
     pub fn detail(status: StatusCode, msg: &str) -> Self {
-        ApiError(json_response(status, &json!({ "detail": msg })))
+        ApiError::from_response(json_response(status, &json!({ "detail": msg })))
     }
     pub fn not_found() -> Self {
         Self::detail(StatusCode::NOT_FOUND, "Not Found")
@@ -90,7 +93,7 @@ impl ApiError {
     }
     /// FastAPI's request-validation shape.
     pub fn validation(loc: &[&str], typ: &str, msg: &str, input: Value) -> Self {
-        ApiError(json_response(
+        ApiError::from_response(json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({ "detail": [{ "type": typ, "loc": loc, "msg": msg, "input": input }] }),
         ))
@@ -101,10 +104,10 @@ impl ApiError {
             .into_iter()
             .map(|(path, message)| json!({ "path": path, "message": message }))
             .collect();
-        ApiError(json_response(status, &json!({ "errors": items })))
+        ApiError::from_response(json_response(status, &json!({ "errors": items })))
     }
     pub fn internal() -> Self {
-        ApiError(text_response(
+        ApiError::from_response(text_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
         ))
