@@ -27,7 +27,8 @@ from yarl import URL
 from appendix_b import ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
-EMULATOR_BIN = Path(os.environ.get("APOLO_EMULATOR_BIN", ROOT / "target/debug/apolo-apps-emulator"))
+# relative to the repository root, as scripts/with-emulator.sh reads it
+EMULATOR_BIN = ROOT / os.environ.get("APOLO_EMULATOR_BIN", "target/debug/apolo-apps-emulator")
 START_TIMEOUT = 30.0
 
 
@@ -267,8 +268,7 @@ class Wire:
                 assert _query_pairs(q) == _query_pairs(query), f"{where}: query {q!r}"
             assert _body(rec.get("body")) == body, f"{where}: body {rec.get('body')!r}"
             headers = _headers(rec)
-            if "authorization" in headers or headers:
-                assert headers.get("authorization") == f"Bearer {token}", f"{where}: Authorization"
+            assert headers.get("authorization") == f"Bearer {token}", f"{where}: Authorization"
             if body is not None:
                 assert headers.get("content-type", "").split(";")[0] == "application/json", (
                     f"{where}: Content-Type {headers.get('content-type')!r}"
@@ -282,8 +282,12 @@ class Wire:
 
 
 @pytest.fixture
-def wire(emulator: EmulatorProcess, token: str) -> Wire:
-    return Wire(emulator, token)
+def wire(emulator: EmulatorProcess, token: str) -> Iterator[Wire]:
+    w = Wire(emulator, token)
+    yield w
+    # every request a test caused must have been compared with what it should be
+    left = [(r["method"], r["path"], r["query"]) for r in w.recorded()]
+    assert not left, f"requests never checked with wire.expect: {left}"
 
 
 # --- "no test ran" is a failure, and so is an unchecked Appendix B row in a full run ---------

@@ -14,6 +14,8 @@ from conftest import EmulatorProcess, Wire, login
 from helpers import SHELL_VERSIONS, collect
 
 V1 = "/apis/apps/v1/cluster/default/org/superorg/project"
+V2 = "/apis/apps/v2/instances"
+LIST = V2 + "?cluster=default&org=superorg&project=alpha&page=1"
 INPUT = {"preset": {"name": "cpu"}}
 
 
@@ -42,6 +44,13 @@ async def test_install(emulator: EmulatorProcess, client: apolo_sdk.Client, wire
         "template_name": "shell", "template_version": SHELL_VERSIONS[-1], "display_name": app.display_name,
         "input": {},
     }
+    wire.expect(
+        ("GET", f"{V2}/{app.id}", None),
+        ("GET", LIST, None),
+        ("GET", f"{V2}/{app.id}/revisions", None),
+        ("GET", f"{V1}/alpha/instances/{app.id}/events", None),
+        ("GET", f"{V1}/alpha/instances/{app.id}/input", None),
+    )
 
 
 async def test_install_as_another_user_into_another_project(
@@ -86,6 +95,7 @@ async def test_install_rejections(emulator: EmulatorProcess, client: apolo_sdk.C
         await client.apps.install(unknown)
     wire.expect(("POST", url, unknown))
     assert await collect(client.apps.list()) == []
+    wire.expect(4)
 
 
 async def test_configure_then_upgrade(emulator: EmulatorProcess, client: apolo_sdk.Client, wire: Wire) -> None:
@@ -153,10 +163,16 @@ async def test_configure_without_template_version_checks_the_installed_schema(
     with pytest.raises(IllegalArgumentError) as info:
         await client.apps.configure(PROBE_ID, {"template_version": "v25.5.1", "input": {}}, upgrade=True)
     assert info.value.payload and info.value.payload["errors"]
+    wire.expect(
+        7,
+        ("GET", f"{base}/templates/shell/v25.5.1", None),
+        ("PUT", f"{base}/instances/{PROBE_ID}", {"input": {}, "template_version": "v25.5.1"}),
+    )
     # another template's config is refused client-side
     with pytest.raises(ValueError, match="installed from 'shell'"):
         await client.apps.configure(PROBE_ID, {"template_name": "jupyter", "input": {}})
     assert (await client.apps.get(PROBE_ID)).template_version == "v25.6.0"
+    wire.expect(7, 7)
 
 
 async def test_uninstall(emulator: EmulatorProcess, client: apolo_sdk.Client, wire: Wire) -> None:
@@ -173,6 +189,12 @@ async def test_uninstall(emulator: EmulatorProcess, client: apolo_sdk.Client, wi
         await client.apps.uninstall(PROBE_ID)
     with pytest.raises(IllegalArgumentError):  # 409: no configure after uninstall
         await client.apps.configure(PROBE_ID, {"input": {}})
+    wire.expect(
+        7, 23, 4, 2, 14,
+        7,
+        ("GET", f"{V1}/alpha/templates/shell/v25.5.1", None),
+        ("PUT", f"{V1}/alpha/instances/{PROBE_ID}", {"input": {}}),
+    )
 
 
 async def test_uninstall_force(emulator: EmulatorProcess, client: apolo_sdk.Client, wire: Wire) -> None:
@@ -181,4 +203,5 @@ async def test_uninstall_force(emulator: EmulatorProcess, client: apolo_sdk.Clie
     wire.expect(15)
     assert (await client.apps.get(PROBE_ID)).state == "uninstalled"
     assert await collect(client.apps.list(states=AppState.get_active_states())) == []
+    wire.expect(7, 2)
 

@@ -97,6 +97,7 @@ async def test_list_generated_seed(emulator: EmulatorProcess, client: apolo_sdk.
     wire.expect(*(("GET", LIST.format(project="alpha", page=p) + ACTIVE_QUERY, None) for p in (1, 2, 3)))
     everything = await collect(client.apps.list())
     assert {a.id: a.state for a in everything} == ids and len(everything) == 120
+    wire.expect(*(("GET", LIST.format(project="alpha", page=p), None) for p in (1, 2, 3)))
 
 
 async def test_list_tolerates_missing_pages_field(

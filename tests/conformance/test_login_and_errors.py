@@ -92,6 +92,7 @@ async def test_bad_token_raises_authentication_error(
     good = await login(emulator, token, tmp_path / "fresh")
     try:  # the rejected install created nothing
         assert [a.id for a in await collect(good.apps.list())] == [PROBE_ID]
+        wire.expect(1, ("GET", "/apis/apps/v2/instances?cluster=default&org=superorg&project=alpha&page=1", None))
     finally:
         await good.close()
 

@@ -56,7 +56,7 @@ async def test_get_values(emulator: EmulatorProcess, client: apolo_sdk.Client, w
     wire.clear()
 
     everything = typed_pieces(PROBE_ID, PROBE_OUTPUT) + typed_pieces(OTHER, OTHER_OUTPUT)
-    assert len(everything) == 6
+    assert len(everything) == 5
 
     rest_values = await collect(client.apps.get_values(value_type="RestAPI"))
     wire.expect(16)
@@ -83,7 +83,7 @@ async def test_get_values(emulator: EmulatorProcess, client: apolo_sdk.Client, w
 
 
 async def test_get_output(emulator: EmulatorProcess, client: apolo_sdk.Client, wire: Wire, token: str) -> None:
-    emulator.create_app(id=PROBE_ID, template_name="shell")
+    emulator.create_app(id=PROBE_ID, template_name="shell", state="progressing")  # not healthy yet
     with pytest.raises(ResourceNotFound):  # no output records yet
         await client.apps.get_output(PROBE_ID)
     wire.expect(21)
@@ -101,6 +101,12 @@ async def test_installed_app_publishes_output_when_healthy(
     values = await collect(client.apps.get_values(app_id=app.id))
     assert output and as_tuples(values) == sorted(typed_pieces(app.id, output), key=repr)
     assert (await client.apps.get(app.id)).endpoints
+    wire.expect(
+        8,
+        ("GET", f"{V1}/instances/{app.id}/output", None),
+        ("GET", f"{V1}/instances/{app.id}/values", None),
+        ("GET", f"/apis/apps/v2/instances/{app.id}", None),
+    )
 
 
 async def test_list_templates(client: apolo_sdk.Client, wire: Wire) -> None:
@@ -157,3 +163,4 @@ async def test_get_template(emulator: EmulatorProcess, client: apolo_sdk.Client,
         await client.apps.get_template("no-such-template")
     wire.expect(("GET", f"{V1}/templates/no-such-template/latest", None))
     assert (await client.apps.get_template("shell")).version == TEMPLATES["shell"][-1]
+    wire.expect(20)
