@@ -43,6 +43,28 @@ pub fn router() -> Router<Arc<Emu>> {
         .route("/api/v1/apps/{id}/containers", get(containers))
 }
 
+/// The app id of a monitoring route; an undecodable one is answered like an unknown app.
+pub struct MonId(pub String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for MonId {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &St,
+    ) -> Result<Self, Response> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| MonId(id))
+            .map_err(|_| {
+                mon_error(
+                    StatusCode::NOT_FOUND,
+                    &json!({"error": "Platform-apps: Not Found"}),
+                    true,
+                )
+            })
+    }
+}
+
 /// The text (without prefix/timestamp) of archive line `k`.
 pub fn archive_text(rec: &Record, k: usize) -> String {
     let containers = rec.containers();
@@ -253,7 +275,7 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
 
 async fn log_ws(
     State(emu): State<Arc<Emu>>,
-    Path(id): Path<String>,
+    MonId(id): MonId,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     drop_after: Option<axum::Extension<DropAfter>>,
@@ -338,7 +360,7 @@ async fn session(
 
 async fn log_http(
     State(emu): State<Arc<Emu>>,
-    Path(id): Path<String>,
+    MonId(id): MonId,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     drop_after: Option<axum::Extension<DropAfter>>,
@@ -394,7 +416,7 @@ async fn log_http(
 
 async fn containers(
     State(emu): State<Arc<Emu>>,
-    Path(id): Path<String>,
+    MonId(id): MonId,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {

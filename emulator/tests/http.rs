@@ -341,12 +341,12 @@ async fn install_configure_rollback_uninstall_lifecycle() {
 
 #[tokio::test]
 async fn realistic_clock_and_forced_uninstall() {
-    let e = emu(&["--speed", "20", "--control"]).await;
+    let e = emu(&["--speed", "4", "--control"]).await;
     let app = e.install("shell").await;
     let id = app["id"].as_str().unwrap().to_string();
     let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
-    assert_eq!(got["state"], "queued", "1 s / 20 has not passed yet");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(got["state"], "queued", "1 s / 4 has not passed yet");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
     assert_eq!(got["state"], "healthy");
     let r = e
@@ -567,6 +567,11 @@ async fn bad_inputs_never_break_the_server() {
     ] {
         let (s, v) = e.get(&format!("/apis/apps/v2/instances/{p}")).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{p}: {v}");
+    }
+    for p in ["%FF", "nope", "a%2Fb"] {
+        let (s, v) = e.get(&format!("/api/v1/apps/{p}/log")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+        assert_eq!(v, json!({"error": "Platform-apps: Not Found"}), "{p}");
     }
     let (s, _) = e
         .get(&format!(
