@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import apolo_sdk
 import pytest
 from yarl import URL
@@ -160,6 +161,7 @@ def emulator() -> Iterator[EmulatorProcess]:
 
 @pytest.fixture(autouse=True)
 def fresh_state(emulator: EmulatorProcess) -> None:
+    SENT.clear()
     # reset keeps settings, so put back the defaults a previous test may have changed
     emulator.settings(unknown_template="null", validation_status=422, pages="ceil")
     emulator.reset("empty")
@@ -171,16 +173,41 @@ def token(emulator: EmulatorProcess) -> str:
     return emulator.dev_token
 
 
+# What the SDK put on the wire, seen from its own aiohttp session (trace hooks), to compare with
+# what the emulator recorded: together they show the emulator sees exactly what the SDK sends.
+SENT: list[dict[str, Any]] = []
+
+
+def _tracer() -> aiohttp.TraceConfig:
+    async def start(_s: Any, ctx: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        ctx.sent = {
+            "method": params.method,
+            "path": params.url.raw_path,
+            "query": params.url.raw_query_string,
+            "body": b"",
+        }
+        SENT.append(ctx.sent)
+
+    async def chunk(_s: Any, ctx: Any, params: aiohttp.TraceRequestChunkSentParams) -> None:
+        ctx.sent["body"] += params.chunk
+
+    tc = aiohttp.TraceConfig()
+    tc.on_request_start.append(start)
+    tc.on_request_chunk_sent.append(chunk)
+    return tc
+
+
 async def login(emulator: EmulatorProcess, token: str, path: Path) -> apolo_sdk.Client:
     """What `apolo login-with-token TOKEN URL` does, into a private config dir."""
-    await apolo_sdk.login_with_token(token, url=emulator.api_url, path=path)
-    return await apolo_sdk.get(path=path)
+    await apolo_sdk.Factory(path, trace_configs=[_tracer()]).login_with_token(token, url=emulator.api_url)
+    return await apolo_sdk.get(path=path, trace_configs=[_tracer()])
 
 
 @pytest.fixture
 async def client(emulator: EmulatorProcess, token: str, tmp_path: Path) -> AsyncIterator[apolo_sdk.Client]:
     c = await login(emulator, token, tmp_path / "apolo")
     emulator.clear_requests()  # the wire of each test starts after login
+    SENT.clear()
     try:
         yield c
     finally:
@@ -237,6 +264,7 @@ class Wire:
 
     def clear(self) -> None:
         self.emulator.clear_requests()
+        SENT.clear()
 
     def expect(self, *expected: int | tuple[str, str, Any], token: str | None = None) -> list[dict[str, Any]]:
         """Each expected item is an Appendix B row number, or (method, "path?query", body).
@@ -276,6 +304,10 @@ class Wire:
             elif method in ("GET", "DELETE"):
                 assert "content-type" not in headers, f"{where}: unexpected Content-Type"
             assert token not in str(rec.get("path")) + str(q), f"{where}: token in the URL"
+        # and the recording is faithful: byte for byte what the SDK's session sent
+        sent = [(s["method"], s["path"], s["query"], s["body"]) for s in SENT]
+        recorded = [(r["method"], r["path"], r["query"], (r["body"] or "").encode()) for r in got]
+        assert recorded == sent, f"the emulator recorded something else than the SDK sent:\n{recorded}\n{sent}"
         COVERED_ROWS.update(e for e in expected if isinstance(e, int))
         self.clear()
         return got

@@ -13,7 +13,7 @@ import pytest
 from apolo_sdk import AuthenticationError, AuthError, ResourceNotFound
 
 from appendix_b import PROBE_ID
-from conftest import EmulatorProcess, Wire, login
+from conftest import EmulatorProcess, Wire, _tracer, login
 from helpers import collect
 
 UNKNOWN = "00000000-dead-4bad-8bad-000000000000"
@@ -54,10 +54,10 @@ async def test_login_with_a_token_the_platform_rejects(
 
 async def _client_with_token(emulator: EmulatorProcess, good: str, bad: str, path: Path) -> apolo_sdk.Client:
     """A logged-in config whose stored token the server no longer accepts (as after revocation)."""
-    await apolo_sdk.login_with_token(good, url=emulator.api_url, path=path)
+    await (await login(emulator, good, path)).close()
     with sqlite3.connect(path / "db") as db:  # the SDK's own config store
         db.execute("UPDATE main SET token=?", (bad,))
-    return await apolo_sdk.get(path=path)
+    return await apolo_sdk.get(path=path, trace_configs=[_tracer()])
 
 
 @pytest.mark.parametrize("bad", ["not-a-jwt", jwt_without_user_claim()], ids=["garbage", "no-user-claim"])
