@@ -84,6 +84,8 @@ pub struct Params {
     pub timestamps: bool,
     pub prefix: bool,
     pub containers: Vec<String>,
+    /// `/log` with `Accept: application/x-ndjson`: one JSON object per line.
+    pub ndjson: bool,
 }
 
 fn bool_param(q: &Query, key: &str) -> Result<bool, String> {
@@ -108,6 +110,7 @@ pub fn parse_params(q: &Query) -> Result<Params, String> {
         timestamps: bool_param(q, "timestamps")?,
         prefix: bool_param(q, "prefix")?,
         containers: q.all("container").into_iter().map(str::to_string).collect(),
+        ndjson: false,
     })
 }
 
@@ -198,15 +201,24 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
         if !wanted(c) {
             continue;
         }
-        if p.prefix {
-            buf.push_str(&format!("{pod}/{c} "));
-        }
+        let mut line = String::new();
         if p.timestamps {
             let at = created + CDuration::milliseconds(k as i64 * ARCHIVE_STEP_MS);
-            buf.push_str(&ts(&at));
-            buf.push(' ');
+            line.push_str(&ts(&at));
+            line.push(' ');
         }
-        buf.push_str(&archive_text(&rec, k));
+        line.push_str(&archive_text(&rec, k));
+        if p.ndjson {
+            let v =
+                json!({"container": c, "log": line, "pod": pod, "namespace": rec.app.namespace});
+            buf.push_str(&v.to_string());
+            buf.push('\n');
+        } else {
+            if p.prefix {
+                buf.push_str(&format!("{pod}/{c} "));
+            }
+            buf.push_str(&line);
+        }
         sent_archive = true;
         if buf.len() >= CHUNK
             && tx
@@ -231,7 +243,7 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     interval.tick().await;
     let mut n: usize = 0;
-    let mut need_sep = sent_archive;
+    let mut need_sep = sent_archive && !p.ndjson;
     loop {
         let running = emu
             .store()
@@ -261,6 +273,10 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
                     line.push(' ');
                 }
                 line.push_str(&format!("{} {}: live line {}\n", rec.app.template_name, c, n - 1));
+                if p.ndjson {
+                    let log = line.split_once(&format!("[{pod}/{c}] ")).map_or(line.as_str(), |x| x.1);
+                    line = format!("{}\n", json!({"pod": pod, "container": c, "log": log}));
+                }
                 if tx.send(Bytes::from(line)).await.is_err() {
                     return;
                 }
@@ -365,9 +381,18 @@ async fn log_http(
     RawQuery(q): RawQuery,
     drop_after: Option<axum::Extension<DropAfter>>,
 ) -> Response {
-    let params = match prepare(&emu, &id, &headers, q.as_deref(), false) {
+    let mut params = match prepare(&emu, &id, &headers, q.as_deref(), false) {
         Ok(p) => p,
         Err(r) => return *r,
+    };
+    params.ndjson = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|s| s.contains("application/x-ndjson")));
+    let content_type = if params.ndjson {
+        "application/x-ndjson"
+    } else {
+        "text/plain; charset=utf-8"
     };
     let sep = separator();
     let (tx, rx) = mpsc::channel::<Bytes>(2);
@@ -404,10 +429,8 @@ async fn log_http(
         }
     }));
     let mut r = Response::new(Body::from_stream(stream));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&sep) {
         r.headers_mut().insert("x-separator", v);
     }
@@ -434,4 +457,60 @@ async fn containers(
         ),
     }
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emu::Settings;
+    use crate::seed::{GenSizes, SeedKind};
+
+    #[test]
+    fn boolean_and_since_params() {
+        let p = parse_params(&Query::parse(Some(
+            "timestamps=TRUE&prefix=0&container=a&container=b",
+        )))
+        .unwrap();
+        assert!(p.timestamps && !p.prefix);
+        assert_eq!(p.containers, vec!["a", "b"]);
+        let e = parse_params(&Query::parse(Some("timestamps=yes"))).unwrap_err();
+        assert!(e.contains("\"timestamps\""), "{e}");
+        assert!(parse_params(&Query::parse(Some("debug=2"))).is_err());
+        assert!(parse_params(&Query::parse(Some("since=nope"))).is_err());
+        let p = parse_params(&Query::parse(Some("since=2025-05-07T11:00:00%2B00:00"))).unwrap();
+        assert_eq!(
+            p.since.map(|t| ts(&t)).as_deref(),
+            Some("2025-05-07T11:00:00.000000Z")
+        );
+    }
+
+    #[tokio::test]
+    async fn producer_waits_for_a_slow_reader() {
+        let sizes = GenSizes {
+            apps: 3,
+            events: 0,
+            log_bytes: 50_000_000,
+        };
+        let settings = Settings {
+            unknown_template: false,
+            validation_status: 422,
+            pages: crate::util::PagesMode::Ceil,
+        };
+        let emu = Arc::new(Emu::new(SeedKind::Generated, sizes, 0.0, settings, false));
+        let id = "00000002-0000-4000-8000-000000000000".to_string();
+        let (tx, mut rx) = mpsc::channel::<Bytes>(2);
+        let task = tokio::spawn(produce(emu, id, Params::default(), separator(), tx));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // 50 MB of archive, but only the channel's two chunks exist while nobody reads.
+        assert!(!task.is_finished());
+        assert_eq!(rx.len(), 2);
+        let first = rx.recv().await.unwrap();
+        assert!(first.len() >= CHUNK && first.len() < 2 * CHUNK);
+        drop(rx);
+        // The producer notices the reader is gone and ends.
+        tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }

@@ -1230,3 +1230,51 @@ async fn slow_reader_does_not_stall_the_server() {
         &text[..80]
     );
 }
+
+#[tokio::test]
+async fn http_log_plain_and_ndjson() {
+    let e = emu(&[]).await;
+    let r = e
+        .http
+        .get(e.url(&format!("/api/v1/apps/{UNINSTALLED}/log?timestamps=true")))
+        .bearer_auth(&e.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert_eq!(text.lines().count(), 40);
+    assert!(text.starts_with("2025-05-07T19:00:00.000000Z shell shell: Pulling image (line 0)\n"));
+    let r = e
+        .http
+        .get(e.url(&format!(
+            "/api/v1/apps/{UNINSTALLED}/log?neuro-auth-token={}",
+            e.token
+        )))
+        .header("accept", "application/x-ndjson")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/x-ndjson");
+    let text = r.text().await.unwrap();
+    let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first,
+        json!({"container": "shell", "log": "shell shell: Pulling image (line 0)\n",
+               "pod": "superorg-alpha-shell-e1f3a5c7-0", "namespace": "apolo-superorg-alpha"})
+    );
+    assert_eq!(text.lines().count(), 40);
+    let r = e
+        .http
+        .get(e.url(&format!("/api/v1/apps/{UNINSTALLED}/log")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["x-error"], "401: Unauthorized");
+    assert_eq!(r.text().await.unwrap(), "401: Unauthorized");
+}
