@@ -333,8 +333,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus == 0 and passed == 0:
         session.exitstatus = 1
         print("\nconformance: no test passed")
-    full_run = not session.config.option.keyword and not session.config.option.markexpr and not any(
-        "::" in a for a in session.config.args
+    opt = session.config.option
+    full_run = (
+        session.config.args_source != pytest.Config.ArgsSource.ARGS
+        and not opt.keyword
+        and not opt.markexpr
+        and not getattr(opt, "lf", False)
+        and not opt.deselect
     )
     missing = sorted(set(ROWS) - COVERED_ROWS)
     if exitstatus == 0 and full_run and missing:
