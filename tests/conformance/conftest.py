@@ -160,11 +160,14 @@ def emulator() -> Iterator[EmulatorProcess]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_state(emulator: EmulatorProcess) -> None:
+def fresh_state(emulator: EmulatorProcess) -> Iterator[None]:
+    assert emulator.proc.poll() is None, f"the emulator has exited:\n{emulator.log()}"
     SENT.clear()
     # reset keeps settings, so put back the defaults a previous test may have changed
     emulator.settings(unknown_template="null", validation_status=422, pages="ceil")
     emulator.reset("empty")
+    yield
+    assert emulator.proc.poll() is None, f"the emulator died during the test:\n{emulator.log()}"
 
 
 @pytest.fixture

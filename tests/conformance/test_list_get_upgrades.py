@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import apolo_sdk
+import pytest
 from apolo_sdk import AppState
 
 from appendix_b import PROBE_ID
@@ -165,4 +166,39 @@ async def test_get_upgrades_batches_of_100_in_order(
     wire.expect(
         ("GET", url + "&".join(f"id={i}" for i in ids[:100]), None),
         ("GET", url + "&".join(f"id={i}" for i in ids[100:]), None),
+    )
+
+
+@pytest.mark.parametrize(
+    ("app_id", "segment"),
+    [
+        ("a b", "a%20b"),
+        ("ünï", "%C3%BCn%C3%AF"),
+        ("50%", "50%25"),
+        ("a?b", "a%3Fb"),
+        ("a#b", "a%23b"),
+        ("a+b", "a+b"),  # `+` is literal in a path (only queries form-encode it)
+    ],
+)
+async def test_odd_ids_are_one_percent_encoded_path_segment(
+    emulator: EmulatorProcess, client: apolo_sdk.Client, wire: Wire, app_id: str, segment: str
+) -> None:
+    emulator.create_app(id=app_id, template_name="shell", template_version="v25.5.1")
+    assert (await client.apps.get(app_id)).id == app_id
+    assert [r.revision_number for r in await client.apps.get_revisions(app_id)] == [1]
+    assert (await client.apps.get_input(app_id))["template_name"] == "shell"
+    upgrades = await client.apps.get_upgrades([app_id])
+    assert [(u.id, u.available_versions) for u in upgrades] == [(app_id, ["v25.7.0", "v25.6.0"])]
+    await client.apps.uninstall(app_id, force=True)
+    assert (await client.apps.get(app_id)).state == "uninstalled"
+    v2 = f"/apis/apps/v2/instances/{segment}"
+    v1 = f"/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/{segment}"
+    query_id = {"a b": "a+b", "a+b": "a%2Bb", "a?b": "a?b"}.get(app_id)  # yarl form-encodes query values
+    wire.expect(
+        ("GET", v2, None),
+        ("GET", v2 + "/revisions", None),
+        ("GET", v1 + "/input", None),
+        ("GET", "/apis/apps/v2/instances/upgrades?id=" + (query_id or segment), None),
+        ("DELETE", v1 + "?force=true", None),
+        ("GET", v2, None),
     )
