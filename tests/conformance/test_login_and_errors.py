@@ -144,3 +144,24 @@ async def test_v1_routes_are_scoped_to_the_project(
         ("GET", f"{base}/test3/instances/{PROBE_ID}/output", None),
         7,
     )
+
+
+async def test_login_with_passed_config(emulator: EmulatorProcess, token: str, tmp_path: Path, wire: Wire) -> None:
+    """APOLO_PASSED_CONFIG, what jobs and apps get inside the platform (spec §1.5)."""
+    emulator.create_app(id=PROBE_ID, project_name="test3")
+    passed = base64.b64encode(json.dumps({
+        "token": token, "cluster": "default", "url": str(emulator.api_url),
+        "org_name": "superorg", "project_name": "test3",
+    }).encode()).decode()
+    path = tmp_path / "passed"
+    wire.clear()
+    await apolo_sdk.Factory(path, trace_configs=[_tracer()]).login_with_passed_config(passed)
+    client = await apolo_sdk.get(path=path, trace_configs=[_tracer()])
+    try:
+        assert (client.config.cluster_name, client.config.org_name, client.config.project_name) == (
+            "default", "superorg", "test3",
+        )
+        assert [a.id for a in await collect(client.apps.list())] == [PROBE_ID]
+        wire.expect(1, ("GET", "/apis/apps/v2/instances?cluster=default&org=superorg&project=test3&page=1", None))
+    finally:
+        await client.close()
