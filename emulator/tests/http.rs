@@ -1278,3 +1278,40 @@ async fn http_log_plain_and_ndjson() {
     assert_eq!(r.headers()["x-error"], "401: Unauthorized");
     assert_eq!(r.text().await.unwrap(), "401: Unauthorized");
 }
+
+/// Virtual time: the runtime jumps over idle waits, so 30 s of stream take milliseconds.
+#[tokio::test(start_paused = true)]
+async fn logs_ping_every_30_seconds() {
+    let e = emu(&[]).await;
+    let (mut ws, _) = ws_connect(
+        &e,
+        &format!("/api/v1/apps/{VSCODE}/log_ws?timestamps=false"),
+        None,
+        true,
+    )
+    .await
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut live = 0;
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Ping(_))) => break,
+            Some(Ok(Message::Binary(b))) => {
+                live += std::str::from_utf8(&b)
+                    .unwrap()
+                    .matches("live line")
+                    .count()
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+        "{waited:?}"
+    );
+    assert!(
+        (140..=151).contains(&live),
+        "one live line per 200 ms before the ping: {live}"
+    );
+}
