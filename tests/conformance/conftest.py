@@ -131,7 +131,7 @@ class EmulatorProcess:
         return self.http("POST", "/_emulator/apps", fields)
 
     def set_state(self, app_id: str, state: str) -> Any:
-        return self.http("POST", f"/_emulator/apps/{urllib.parse.quote(app_id)}/state", {"state": state})
+        return self.http("POST", f"/_emulator/apps/{urllib.parse.quote(app_id, safe='')}/state", {"state": state})
 
     def token_for(self, user: str) -> str:
         return self.http("POST", "/_emulator/token", {"user": user})["token"]
@@ -222,32 +222,14 @@ async def client(emulator: EmulatorProcess, token: str, tmp_path: Path) -> Async
 COVERED_ROWS: set[int] = set()
 
 
-def _headers(rec: dict[str, Any]) -> dict[str, str]:
-    h = rec.get("headers") or {}
-    if isinstance(h, list):  # [[name, value], ...]
-        h = {k: v for k, v in h}
-    return {str(k).lower(): v for k, v in h.items()}
-
-
-def _query_pairs(query: Any) -> list[tuple[str, str]]:
-    if query is None or query == "":
-        return []
-    if isinstance(query, str):
-        return urllib.parse.parse_qsl(query.lstrip("?"), keep_blank_values=True)
-    if isinstance(query, dict):
-        return [(k, v) for k, vs in query.items() for v in (vs if isinstance(vs, list) else [vs])]
-    return [tuple(p) for p in query]
-
-
-def _body(value: Any) -> Any:
-    if value is None or value == "":
+def _body(text: str | None) -> Any:
+    """The recorded body (text, or null when empty) as JSON; non-JSON text stays text."""
+    if not text:
         return None
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def split(path_and_query: str) -> tuple[str, str]:
@@ -263,7 +245,7 @@ class Wire:
         self.token = token
 
     def recorded(self) -> list[dict[str, Any]]:
-        return [r for r in self.emulator.requests() if not str(r.get("path", "")).startswith("/_emulator")]
+        return self.emulator.requests()  # the log leaves out /_emulator/* itself
 
     def clear(self) -> None:
         self.emulator.clear_requests()
@@ -272,8 +254,8 @@ class Wire:
     def expect(self, *expected: int | tuple[str, str, Any], token: str | None = None) -> list[dict[str, Any]]:
         """Each expected item is an Appendix B row number, or (method, "path?query", body).
 
-        Method, path, query (as the raw string when the emulator records it raw, so `%2B` and
-        the order of repeated keys count) and the JSON body must match exactly, in order.
+        Method, raw path, raw query string (so `%2B` and the order of repeated keys count) and
+        the JSON body must match exactly, in order. The emulator's log format is in its README.
         """
         token = token or self.token
         want = []
@@ -284,21 +266,17 @@ class Wire:
             else:
                 want.append(e)
         got = self.recorded()
-        got_view = [(r.get("method"), r.get("path"), r.get("query"), _body(r.get("body"))) for r in got]
+        got_view = [(r["method"], r["path"], r["query"], _body(r["body"])) for r in got]
         want_view = [(m, *split(pq), b) for m, pq, b in want]
         assert len(got) == len(want), f"request count differs:\n got  {got_view}\n want {want_view}"
         for i, (rec, (method, pq, body)) in enumerate(zip(got, want)):
             path, query = split(pq)
             where = f"request {i + 1} of {len(want)} ({method} {pq})"
-            assert rec.get("method") == method, f"{where}: method {rec.get('method')}"
-            assert rec.get("path") == path, f"{where}: path {rec.get('path')}"
-            q = rec.get("query")
-            if isinstance(q, str):
-                assert q.lstrip("?") == query, f"{where}: query {q!r}"
-            else:
-                assert _query_pairs(q) == _query_pairs(query), f"{where}: query {q!r}"
-            assert _body(rec.get("body")) == body, f"{where}: body {rec.get('body')!r}"
-            headers = _headers(rec)
+            assert rec["method"] == method, f"{where}: method {rec['method']}"
+            assert rec["path"] == path, f"{where}: path {rec['path']}"
+            assert rec["query"] == query, f"{where}: query {rec['query']!r}"
+            assert _body(rec["body"]) == body, f"{where}: body {rec['body']!r}"
+            headers = rec["headers"]  # lower-case names
             assert headers.get("authorization") == f"Bearer {token}", f"{where}: Authorization"
             if body is not None:
                 assert headers.get("content-type", "").split(";")[0] == "application/json", (
@@ -306,7 +284,7 @@ class Wire:
                 )
             elif method in ("GET", "DELETE"):
                 assert "content-type" not in headers, f"{where}: unexpected Content-Type"
-            assert token not in str(rec.get("path")) + str(q), f"{where}: token in the URL"
+            assert token not in rec["path"] + rec["query"], f"{where}: token in the URL"
         # and the recording is faithful: byte for byte what the SDK's session sent
         sent = [(s["method"], s["path"], s["query"], s["body"]) for s in SENT]
         recorded = [(r["method"], r["path"], r["query"], (r["body"] or "").encode()) for r in got]
