@@ -4,4 +4,7 @@
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
+
+#[cfg(target_arch = "wasm32")]
+pub use wasm::{Core, PageCursor};

@@ -1,0 +1,226 @@
+//! Conversions between JS values and the core's types: options, models, rejections.
+
+use crate::core::error::{ApiError, Result};
+use crate::core::models::HasDates;
+use js_sys::{Array, Date, Function, Object, Reflect};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+/// The rejection object of docs/architecture.md: `{ apoloError, status?, message, payload?, method?, url? }`.
+pub fn error_object(e: &ApiError) -> JsValue {
+    let obj = Object::new();
+    let set = |k: &str, v: JsValue| {
+        // Setting a data property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &v);
+    };
+    set("apoloError", JsValue::from_str(e.kind.name()));
+    if let Some(s) = e.status {
+        set("status", JsValue::from_f64(f64::from(s)));
+    }
+    set("message", JsValue::from_str(&e.message));
+    if let Some(p) = &e.payload {
+        if let Ok(v) = value_to_js(p) {
+            set("payload", v);
+        }
+    }
+    if let Some(m) = &e.method {
+        set("method", JsValue::from_str(m));
+    }
+    if let Some(u) = &e.url {
+        set("url", JsValue::from_str(u));
+    }
+    obj.into()
+}
+
+fn serializer() -> serde_wasm_bindgen::Serializer {
+    // Maps as plain objects, 64-bit integers as numbers, None as null: what JSON.parse gives.
+    serde_wasm_bindgen::Serializer::json_compatible()
+}
+
+pub fn value_to_js(v: &Value) -> Result<JsValue> {
+    v.serialize(&serializer())
+        .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))
+}
+
+/// A model as a plain object, its timestamps as `Date`s.
+pub fn model_to_js<T: Serialize + HasDates>(m: &T) -> Result<JsValue> {
+    let obj = m
+        .serialize(&serializer())
+        .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))?;
+    for (key, millis) in m.dates() {
+        let v = match millis {
+            Some(ms) => Date::new(&JsValue::from_f64(ms)).into(),
+            None => JsValue::NULL,
+        };
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), &v);
+    }
+    Ok(obj)
+}
+
+pub fn models_to_js<T: Serialize + HasDates>(items: &[T]) -> Result<JsValue> {
+    let arr = Array::new();
+    for m in items {
+        arr.push(&model_to_js(m)?);
+    }
+    Ok(arr.into())
+}
+
+/// Any JS value into JSON (for app data); functions, symbols and the like are refused.
+pub fn js_to_value(v: JsValue, what: &str) -> Result<Value> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| {
+        ApiError::illegal_argument(format!("{what} must be JSON-compatible data: {e}"))
+    })
+}
+
+fn is_plain_object(v: &JsValue) -> bool {
+    v.is_object() && !Array::is_array(v) && !v.is_function()
+}
+
+/// A JSON object from a JS object argument such as `appData`.
+pub fn js_to_object(v: JsValue, what: &str) -> Result<serde_json::Map<String, Value>> {
+    if !is_plain_object(&v) {
+        return Err(ApiError::illegal_argument(format!(
+            "{what} must be an object"
+        )));
+    }
+    match js_to_value(v, what)? {
+        Value::Object(m) => Ok(m),
+        _ => Err(ApiError::illegal_argument(format!(
+            "{what} must be an object"
+        ))),
+    }
+}
+
+/// A required string argument.
+pub fn string_arg(v: &JsValue, what: &str) -> Result<String> {
+    v.as_string()
+        .ok_or_else(|| ApiError::illegal_argument(format!("{what} must be a string")))
+}
+
+/// `x` when `v` is an AbortSignal (by shape, so any realm's signal works), None for undefined/null.
+pub fn signal_arg(v: &JsValue) -> Result<Option<AbortSignal>> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    let looks_right = v.is_object()
+        && Reflect::get(v, &JsValue::from_str("aborted")).is_ok_and(|a| a.as_bool().is_some())
+        && Reflect::get(v, &JsValue::from_str("addEventListener")).is_ok_and(|f| f.is_function());
+    if looks_right {
+        Ok(Some(v.clone().unchecked_into()))
+    } else {
+        Err(ApiError::illegal_argument("signal must be an AbortSignal"))
+    }
+}
+
+/// An options object (`undefined`/`null` = empty); unknown keys are ignored.
+pub struct Opts(JsValue);
+
+impl Opts {
+    pub fn new(v: &JsValue, what: &str) -> Result<Opts> {
+        if v.is_undefined() || v.is_null() {
+            Ok(Opts(Object::new().into()))
+        } else if is_plain_object(v) {
+            Ok(Opts(v.clone()))
+        } else {
+            Err(ApiError::illegal_argument(format!(
+                "{what} must be an object"
+            )))
+        }
+    }
+
+    /// The property, with undefined and null both meaning "not given".
+    pub fn get(&self, key: &str) -> Result<Option<JsValue>> {
+        let v = Reflect::get(&self.0, &JsValue::from_str(key))
+            .map_err(|_| ApiError::illegal_argument(format!("cannot read option `{key}`")))?;
+        Ok(if v.is_undefined() || v.is_null() {
+            None
+        } else {
+            Some(v)
+        })
+    }
+
+    pub fn string(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a string"))),
+        }
+    }
+
+    pub fn bool(&self, key: &str) -> Result<bool> {
+        match self.get(key)? {
+            None => Ok(false),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a boolean"))),
+        }
+    }
+
+    /// A safe integer (revision numbers).
+    pub fn integer(&self, key: &str) -> Result<Option<i64>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => integer_arg(&v, &format!("`{key}`")).map(Some),
+        }
+    }
+
+    pub fn number(&self, key: &str) -> Result<Option<f64>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a number"))),
+        }
+    }
+
+    pub fn function(&self, key: &str) -> Result<Option<Function>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) if v.is_function() => Ok(Some(v.unchecked_into())),
+            Some(_) => Err(ApiError::illegal_argument(format!(
+                "`{key}` must be a function"
+            ))),
+        }
+    }
+
+    pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => string_list(&v, &format!("`{key}`")).map(Some),
+        }
+    }
+
+    pub fn signal(&self) -> Result<Option<AbortSignal>> {
+        signal_arg(&self.get("signal")?.unwrap_or(JsValue::UNDEFINED))
+    }
+}
+
+pub fn integer_arg(v: &JsValue, what: &str) -> Result<i64> {
+    match v.as_f64() {
+        Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => Ok(n as i64),
+        _ => Err(ApiError::illegal_argument(format!(
+            "{what} must be an integer"
+        ))),
+    }
+}
+
+pub fn string_list(v: &JsValue, what: &str) -> Result<Vec<String>> {
+    if !Array::is_array(v) {
+        return Err(ApiError::illegal_argument(format!(
+            "{what} must be an array of strings"
+        )));
+    }
+    Array::from(v)
+        .iter()
+        .map(|item| {
+            item.as_string().ok_or_else(|| {
+                ApiError::illegal_argument(format!("{what} must be an array of strings"))
+            })
+        })
+        .collect()
+}
