@@ -25,6 +25,8 @@ use tower::ServiceExt;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Bodies kept in the request log are cut here, so the log stays small.
+pub const LOGGED_BODY_LIMIT: usize = 64 * 1024;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -280,7 +282,7 @@ fn record_entry(parts: &axum::http::request::Parts, body: &Bytes) -> Value {
         "path": parts.uri.path(),
         "query": parts.uri.query().unwrap_or(""),
         "headers": headers,
-        "body": if body.is_empty() { Value::Null } else { Value::String(String::from_utf8_lossy(body).into_owned()) },
+        "body": if body.is_empty() { Value::Null } else { Value::String(String::from_utf8_lossy(&body[..body.len().min(LOGGED_BODY_LIMIT)]).into_owned()) },
     })
 }
 
@@ -353,6 +355,14 @@ pub async fn start(opts: Options) -> std::io::Result<Running> {
     ));
     let listener = tokio::net::TcpListener::bind((opts.host.as_str(), opts.port)).await?;
     let addr = listener.local_addr()?;
+    for (prefix, dir) in &opts.serve {
+        if !dir.is_dir() {
+            eprintln!(
+                "warning: --serve {prefix}={}: not a directory (everything under it is 404)",
+                dir.display()
+            );
+        }
+    }
     let router = build_router(emu.clone(), &opts);
 
     // The clock: due transitions are applied even when no request comes in.
