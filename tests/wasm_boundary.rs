@@ -407,7 +407,8 @@ async fn values_templates_outputs_upgrades() {
     let reqs = lines(&requests().await);
     assert!(
         reqs.contains(&format!(
-            "GET {V1_ALPHA}/instances/{VSCODE}/values?type={vtype}"
+            "GET {V1_ALPHA}/instances/{VSCODE}/values?type={}",
+            String::from(js_sys::encode_uri_component(&vtype))
         )),
         "{reqs:?}"
     );
@@ -646,8 +647,10 @@ async fn odd_ids_are_one_path_segment() {
         control("POST", "/_emulator/apps", Some(json!({"id": id}))).await;
         let app = ok(c.get(id.into(), none())).await;
         assert_eq!(s(&app, "id"), id);
-        let out = err(c.get_output(id.into(), none())).await; // scoped v1 route, no outputs yet
-        assert_eq!(kind(&out), "ResourceNotFound", "{id}: {}", describe(&out));
+        let input = ok(c.get_input(id.into(), none())).await; // a scoped v1 route
+        assert_eq!(s(&input, "template_name"), "shell");
+        let revs = Array::from(&ok(c.get_revisions(id.into(), none())).await);
+        assert_eq!(revs.length(), 1);
     }
     let paths: Vec<String> = requests()
         .await
