@@ -62,7 +62,9 @@ function valueFor(root, raw, required, depth) {
     const obj = {};
     const req = new Set(s.required || []);
     for (const [key, sub] of Object.entries(s.properties || {})) {
-      const v = valueFor(root, sub, req.has(key), depth + 1);
+      // Placeholders for required fields only along a chain of required objects; an optional
+      // object appears only when it carries defaults.
+      const v = valueFor(root, sub, required && req.has(key), depth + 1);
       if (v !== undefined) obj[key] = v;
     }
     return Object.keys(obj).length || required ? obj : undefined;
