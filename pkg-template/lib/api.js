@@ -173,9 +173,14 @@ export function createApi(wasm) {
     const conn = await call(signal, () => core.logsConnection(appId, opts));
     if (signal?.aborted) throw signal.reason;
     const fields = { method: 'GET', url: conn.url };
+    // `ws` (Node) joins subprotocols with "," and no space, which the platform's token lookup (it splits
+    // the header on spaces) cannot read; `ws` takes the header the SDK sends instead. Browsers and
+    // undici's WebSocket ignore this third argument and use the subprotocol.
+    const bearer = conn.protocols.find((p) => p.startsWith('bearer.apolo.us-'));
+    const init = bearer === undefined ? undefined : { headers: { Authorization: `Bearer ${bearer.slice(16)}` } };
     let ws;
     try {
-      ws = new WebSocketImpl(conn.url, conn.protocols);
+      ws = new WebSocketImpl(conn.url, conn.protocols, init);
     } catch (e) {
       throw new ConnectionError(`cannot open the logs WebSocket: ${e?.message ?? e}`, { ...fields, cause: e });
     }

@@ -115,8 +115,8 @@ export async function closedPort() {
 export function recordingWebSocket() {
   const sockets = [];
   class RecordingWebSocket extends WebSocket {
-    constructor(url, protocols) {
-      super(url, protocols);
+    constructor(url, protocols, options) {
+      super(url, protocols, options);
       sockets.push(this);
       this.closed = new Promise((resolve) => this.addEventListener('close', (ev) => resolve(ev.code)));
     }

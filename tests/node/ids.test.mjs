@@ -45,7 +45,7 @@ describe('odd ids', () => {
       await collect(client.apps.getValues({ appId: id }));
       const up = await client.apps.getUpgrades([id]);
       assert.equal(up[0].id, id);
-      const updated = await client.apps.configure(id, { template_version: 'v25.5.1', input: { http_auth: true } }, { comment: 'odd' });
+      const updated = await client.apps.configure(id, { template_version: 'v25.5.1', input: { preset: { name: 'gpu' } } }, { comment: 'odd' });
       assert.equal(updated.id, id);
       await client.apps.rollback(id, 1);
       await emu.setState(id, 'errored'); // a stopped app: its log is the archive, then close 1000

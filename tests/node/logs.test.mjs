@@ -32,8 +32,10 @@ describe('logs from the emulator', () => {
     assert.equal(reqs.length, 1);
     assert.equal(`${reqs[0].path}?${reqs[0].query}`,
       `${logWs(DEMO.shellErrored)}?since=2025-05-07T11:00:00%2B00:00&timestamps=true`);
-    assert.equal(reqs[0].headers['sec-websocket-protocol'], `logs.apolo.us, bearer.apolo.us-${emu.token}`);
-    assert.equal(reqs[0].headers.authorization, undefined);
+    // Both subprotocols, the bearer one last (browsers and undici join them with ", ", `ws` with ",").
+    assert.deepEqual(reqs[0].headers['sec-websocket-protocol'].split(/,\s*/), ['logs.apolo.us', `bearer.apolo.us-${emu.token}`]);
+    // `ws` also sends the SDK's header, which the platform reads when the subprotocol list has no space.
+    assert.equal(reqs[0].headers.authorization, `Bearer ${emu.token}`);
     assert.ok(!reqs[0].query.includes(emu.token));
     assert.equal(sockets.length, 1);
     assert.equal(await sockets[0].closed, 1000);
@@ -81,7 +83,10 @@ describe('logs from the emulator', () => {
       if (++n === 3) break;
     }
     assert.equal(sockets.length, 1);
-    assert.equal(await withTimeout(sockets[0].closed, 3000, 'socket close'), 1000);
+    // A live stream never ends by itself, so a prompt close is the client's doing. (The emulator drops
+    // TCP on our close frame instead of echoing it, hence 1006 is accepted; the ws-server tests below
+    // check the server receives 1000.)
+    assert.ok([1000, 1006].includes(await withTimeout(sockets[0].closed, 3000, 'socket close')));
     assert.equal(sockets[0].readyState, 3);
   });
 
@@ -92,7 +97,7 @@ describe('logs from the emulator', () => {
       assert.equal(typeof line, 'string');
       break;
     }
-    assert.equal(await withTimeout(sockets[0].closed, 3000, 'socket close'), 1000);
+    assert.ok([1000, 1006].includes(await withTimeout(sockets[0].closed, 3000, 'socket close')));
   });
 
   test('the stream ends (close 1000) when the app stops', async () => {
@@ -199,7 +204,7 @@ describe('logs frame handling (a ws server on 127.0.0.1)', () => {
     assert.deepEqual(Buffer.concat(chunks), bytes);
     assert.deepEqual(await collect(client().apps.logLines('app-1')), ['héllo', 'world', '日本語']);
     assert.equal(seen[0].url, '/api/v1/apps/app-1/log_ws');
-    assert.equal(seen[0].protocol, `logs.apolo.us, bearer.apolo.us-${emu.token}`);
+    assert.deepEqual(seen[0].protocol.split(/,\s*/), ['logs.apolo.us', `bearer.apolo.us-${emu.token}`]);
   });
 
   test('a text frame is an error', async () => {

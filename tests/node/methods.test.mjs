@@ -247,13 +247,13 @@ describe('configure', () => {
   });
 
   test('no template_version: the schema guard reads the installed version\'s template', async () => {
-    await client.apps.configure(id, { input: { http_auth: true } });
+    await client.apps.configure(id, { input: { preset: { name: 'gpu' } } });
     const reqs = await emu.requests();
     assert.deepEqual(reqs.map((r) => `${r.method} ${r.path}`), [
       `GET /apis/apps/v2/instances/${id}`,
       `GET ${V1_TEST3}/templates/shell/v25.5.1`,
       `PUT ${V1_TEST3}/instances/${id}`]);
-    assert.deepEqual(JSON.parse(reqs[2].body), { input: { http_auth: true } });
+    assert.deepEqual(JSON.parse(reqs[2].body), { input: { preset: { name: 'gpu' } } });
   });
 
   test('display_name: null is sent; template_name never is', async () => {
@@ -420,7 +420,7 @@ describe('outputs, events, revisions, rollback, input', () => {
 
   test('rollback with and without comment (Appendix B #26-27), with project options', async () => {
     const { id } = await makeApp({ project_name: 'alpha', template_name: 'shell', template_version: 'v25.5.1' });
-    await client.apps.configure(id, { template_version: 'v25.5.1', input: { http_auth: true } });
+    await client.apps.configure(id, { template_version: 'v25.5.1', input: { preset: { name: 'gpu' } } });
     await emu.clearRequests();
     const app = await client.apps.rollback(id, 1);
     assert.equal(app.id, id);
@@ -438,14 +438,14 @@ describe('outputs, events, revisions, rollback, input', () => {
   });
 
   test('getInput, current and by revision (Appendix B #28-29)', async () => {
-    const { id } = await makeApp({ project_name: 'alpha', template_name: 'shell', template_version: 'v25.5.1', input: { http_auth: false } });
-    await client.apps.configure(id, { template_version: 'v25.5.1', input: { http_auth: true } });
+    const { id } = await makeApp({ project_name: 'alpha', template_name: 'shell', template_version: 'v25.5.1', input: { preset: { name: 'cpu' } } });
+    await client.apps.configure(id, { template_version: 'v25.5.1', input: { preset: { name: 'gpu' } } });
     await emu.clearRequests();
     const cur = await client.apps.getInput(id);
     const first = await client.apps.getInput(id, { revision: 1 });
     assert.equal(cur.template_name, 'shell');
-    assert.deepEqual(cur.input, { http_auth: true });
-    assert.deepEqual(first.input, { http_auth: false });
+    assert.deepEqual(cur.input, { preset: { name: 'gpu' } });
+    assert.deepEqual(first.input, { preset: { name: 'cpu' } });
     await client.apps.getInput(DEMO.sd, { revision: 2, cluster: 'default', org: 'superorg', project: 'test3' });
     assert.deepEqual(await emu.wire(), [
       `GET ${V1}/instances/${id}/input`, `GET ${V1}/instances/${id}/revisions/1/input`,
