@@ -623,6 +623,12 @@ async fn validation_errors_send_nothing() {
         kind(&err(c.get(SD.into(), js(json!({"signal": 1})))).await),
         "IllegalArgumentError"
     );
+    let cyclic = Object::new();
+    Reflect::set(&cyclic, &"self".into(), &cyclic).unwrap();
+    assert_eq!(
+        kind(&err(c.install(cyclic.into(), none())).await),
+        "IllegalArgumentError"
+    );
     assert!(requests().await.is_empty(), "nothing reached the server");
 
     for bad in [

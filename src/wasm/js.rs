@@ -67,13 +67,6 @@ pub fn models_to_js<T: Serialize + HasDates>(items: &[T]) -> Result<JsValue> {
     Ok(arr.into())
 }
 
-/// Any JS value into JSON (for app data); functions, symbols and the like are refused.
-pub fn js_to_value(v: JsValue, what: &str) -> Result<Value> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| {
-        ApiError::illegal_argument(format!("{what} must be JSON-compatible data: {e}"))
-    })
-}
-
 fn is_plain_object(v: &JsValue) -> bool {
     v.is_object() && !Array::is_array(v) && !v.is_function()
 }
@@ -85,10 +78,19 @@ pub fn js_to_object(v: JsValue, what: &str) -> Result<serde_json::Map<String, Va
             "{what} must be an object"
         )));
     }
-    match js_to_value(v, what)? {
-        Value::Object(m) => Ok(m),
-        _ => Err(ApiError::illegal_argument(format!(
+    // Through JSON.stringify, as fetch users expect: toJSON (Dates) applies, undefined
+    // properties are dropped, and a cycle or a BigInt is an error instead of a stack overflow.
+    let text = js_sys::JSON::stringify(&v)
+        .ok()
+        .and_then(|t| JsValue::from(t).as_string())
+        .ok_or_else(|| ApiError::illegal_argument(format!("{what} must be JSON-serializable")))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::illegal_argument(format!(
             "{what} must be an object"
+        ))),
+        Err(e) => Err(ApiError::illegal_argument(format!(
+            "{what} cannot be sent as JSON: {e}"
         ))),
     }
 }
