@@ -66,22 +66,28 @@ export class AppsView {
   }
 
   async load() {
-    if (this.loading) return;
+    if (this.loading) {
+      this.again = true; // e.g. the filter changed mid-request: load once more when this one ends
+      return;
+    }
     this.loading = true;
+    this.again = false;
     const { signal } = this.abort;
+    const filter = this.filter;
     try {
       const opts = { signal };
-      if (this.filter === "active") opts.states = ACTIVE;
-      else if (this.filter !== "all") opts.states = [this.filter];
+      if (filter === "active") opts.states = ACTIVE;
+      else if (filter !== "all") opts.states = [filter];
       const apps = await collect(this.ctx.client.apps.list(opts));
       await this.loadUpgrades(apps, signal);
-      if (signal.aborted) return;
+      if (signal.aborted || filter !== this.filter) return;
       await this.render(apps);
       this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
       if (!signal.aborted) showError(err, "List apps");
     } finally {
       this.loading = false;
+      if (this.again && !signal.aborted) this.load();
     }
   }
 
