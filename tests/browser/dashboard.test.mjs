@@ -231,6 +231,16 @@ test("live logs over the browser's WebSocket: start, timestamps, since, stop", a
   assert.match(lines[0], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z .*\(line 0\)$/);
   assert.equal(await page.getByTestId("logs-state").innerText(), "streaming…");
   await shot(page, "app-logs");
+  // The browser's own WebSocket, authenticated by subprotocol: the token is in no URL.
+  const log = await api.json("GET", "/_emulator/requests", undefined, false);
+  const ws = log.filter((r) => r.path === `/api/v1/apps/${VSCODE}/log_ws`);
+  assert.equal(ws.length, 1);
+  assert.match(ws[0].headers["sec-websocket-protocol"], /^logs\.apolo\.us, bearer\.apolo\.us-[\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.equal(ws[0].headers.upgrade?.toLowerCase(), "websocket");
+  assert.match(ws[0].query, /(^|&)timestamps=true(&|$)/);
+  const token = ws[0].headers["sec-websocket-protocol"].split("bearer.apolo.us-")[1];
+  assert.ok(log.every((r) => !r.path.includes(token) && !r.query.includes(token)), "the token never appears in a URL");
+  assert.ok(log.filter((r) => r.path.startsWith("/apis/")).every((r) => r.headers.authorization === `Bearer ${token}`));
   await page.getByTestId("logs-stop").click();
   await page.locator('[data-testid="logs-state"][data-state="stopped"]').waitFor(WAIT);
   const frozen = await out.innerText();
