@@ -2,12 +2,12 @@
 
 use super::error::{ApiError, Result};
 use super::time::{parse_timestamp, to_millis};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// A wire timestamp, parsed leniently; serialized back as RFC 3339 UTC.
+/// A wire timestamp, parsed leniently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp(pub DateTime<Utc>);
 
@@ -26,9 +26,11 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Epoch milliseconds: the boundary replaces the field with a `Date` built from them, and a
+/// number avoids chrono's formatting code in the .wasm.
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        s.serialize_f64(self.millis())
     }
 }
 
@@ -330,7 +332,7 @@ mod tests {
         );
         let back = serde_json::to_value(&app).unwrap();
         assert_eq!(back["future_field"], json!({"x": 1}));
-        assert_eq!(back["created_at"], "2025-05-07T11:00:00Z");
+        assert_eq!(back["created_at"], 1_746_615_600_000.0);
         assert_eq!(back["endpoints"], json!(["https://app.example.com"]));
     }
 

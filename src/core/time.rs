@@ -8,7 +8,7 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if s.len() < 16 || !s.is_char_boundary(10) || !s.is_char_boundary(11) {
         return None;
     }
-    let date = NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok()?;
+    let date = parse_date(&s[..10])?;
     let sep = s.as_bytes()[10];
     if !matches!(sep, b'T' | b't' | b' ') {
         return None;
@@ -27,6 +27,21 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     };
     let local = offset.from_local_datetime(&naive).single()?;
     Some(local.with_timezone(&Utc))
+}
+
+/// `YYYY-MM-DD` by hand: chrono's strftime parser would add its whole format machinery to the .wasm.
+fn parse_date(d: &str) -> Option<NaiveDate> {
+    let b = d.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = d.get(r)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 fn parse_time(t: &str) -> Option<NaiveTime> {
