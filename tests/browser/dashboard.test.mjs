@@ -342,3 +342,46 @@ test("a long list renders completely and stays responsive", async () => {
   console.log(`# ${expected.length} rows in ${elapsed} ms, worst event-loop lag ${lag.toFixed(1)} ms`);
   await page.screenshot({ path: screenshotPath("apps-long-list") });
 });
+
+test("a long log streams without freezing the page and keeps a bounded number of lines", async () => {
+  const bytes = 3_000_000;
+  await api.reset({ seed: "generated", apps: 10, log_bytes: bytes });
+  const id = "00000002-0000-4000-8000-000000000000"; // healthy: the archive, then live lines
+  const page = await openDashboard(`#/apps/${id}/logs`);
+  await page.getByTestId("logs-start").waitFor(WAIT);
+  // Sample the page's event-loop delay while the whole archive arrives.
+  await page.evaluate(() => {
+    window.__lag = 0;
+    window.__sampling = true;
+    const tick = () => {
+      const t = performance.now();
+      setTimeout(() => {
+        window.__lag = Math.max(window.__lag, performance.now() - t);
+        if (window.__sampling) tick();
+      }, 0);
+    };
+    tick();
+  });
+  const t0 = Date.now();
+  await page.getByTestId("logs-start").click();
+  // Only the newest blocks are searched: reading the whole output on every poll would itself slow the page.
+  await page.waitForFunction(() => {
+    let el = document.querySelector('[data-testid="logs-output"]').lastElementChild;
+    for (let i = 0; el && i < 50; i++, el = el.previousElementSibling) if (el.textContent.includes("=== Live logs ===")) return true;
+    return false;
+  }, null, { timeout: 60_000, polling: 100 });
+  const elapsed = Date.now() - t0;
+  const lag = await page.evaluate(() => { window.__sampling = false; return window.__lag; });
+  const stats = await page.getByTestId("logs-output").evaluate((el) => ({
+    lines: (el.textContent.match(/\n/g) || []).length,
+    chars: el.textContent.length,
+  }));
+  console.log(`# ${bytes} log bytes in ${elapsed} ms, worst event-loop delay ${lag.toFixed(0)} ms, ${stats.lines} lines kept`);
+  assert.ok(stats.lines <= 20_000 + 2000, `bounded: ${stats.lines} lines`);
+  assert.ok(stats.lines > 1000, `the newest lines are kept: ${stats.lines}`);
+  assert.ok(lag < 1000, `the page kept answering (worst delay ${lag} ms)`);
+  assert.ok(await page.getByTestId("logs-trimmed").isVisible(), "the page says older lines were dropped");
+  await page.getByTestId("logs-stop").click();
+  await page.locator('[data-testid="logs-state"][data-state="stopped"]').waitFor(WAIT);
+  await page.screenshot({ path: screenshotPath("app-logs-long") });
+});

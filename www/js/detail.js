@@ -7,7 +7,7 @@ const TABS = [
   ["overview", "Overview"], ["events", "Events"], ["logs", "Logs"], ["outputs", "Outputs & values"],
   ["input", "Input"], ["revisions", "Revisions"], ["configure", "Configure"],
 ];
-const MAX_LOG_CHUNKS = 4000; // older log chunks are dropped so the page stays fast on endless streams
+const MAX_LOG_LINES = 20000; // older lines are dropped so the page stays fast on endless streams
 
 export class DetailView {
   constructor(ctx, appId, tab) {
@@ -182,18 +182,20 @@ export class DetailView {
     const timestamps = h("input", { type: "checkbox", "data-testid": "logs-timestamps", id: "logs-timestamps" });
     const follow = h("input", { type: "checkbox", checked: true, id: "logs-follow" });
     const state = h("span", { class: "muted small", "data-testid": "logs-state" }, "stopped");
-    const out = h("pre", { class: "logs", "data-testid": "logs-output", tabindex: "0", "aria-label": "Log output" });
+    const out = h("div", { class: "logs", role: "log", "data-testid": "logs-output", tabindex: "0", "aria-label": "Log output" });
     const start = h("button", { type: "button", class: "btn primary", "data-testid": "logs-start", onclick: () => this.startLogs() }, "Start");
     const stop = h("button", { type: "button", class: "btn", "data-testid": "logs-stop", disabled: true, onclick: () => this.stopLogs("stopped") }, "Stop");
     const clear = h("button", { type: "button", class: "btn ghost", onclick: () => out.replaceChildren() }, "Clear");
-    this.logsUi = { since, timestamps, follow, state, out, start, stop };
+    const trimmed = h("span", { class: "muted small", hidden: true, "data-testid": "logs-trimmed" },
+      `showing the newest ${MAX_LOG_LINES.toLocaleString()} lines ·`);
+    this.logsUi = { since, timestamps, follow, state, out, start, stop, trimmed };
     const el = h("div", { class: "card" },
       h("div", { class: "toolbar" },
         start, stop, clear,
         h("label", { class: "inline", for: "logs-since" }, "Since ", since),
         h("label", { class: "inline" }, timestamps, " Timestamps"),
         h("label", { class: "inline" }, follow, " Follow"),
-        h("span", { class: "grow" }), state),
+        h("span", { class: "grow" }), trimmed, state),
       out);
     return { el };
   }
@@ -206,6 +208,7 @@ export class DetailView {
     const opts = { cluster: this.app.cluster_name, signal: ctrl.signal, timestamps: ui.timestamps.checked };
     if (ui.since.value) opts.since = new Date(ui.since.value); // local time, as typed
     ui.out.replaceChildren();
+    ui.trimmed.hidden = true;
     ui.start.disabled = true;
     ui.stop.disabled = false;
     ui.state.textContent = "streaming…";
@@ -213,17 +216,31 @@ export class DetailView {
     const decoder = new TextDecoder(); // chunks are not aligned to characters or lines
     let pending = "";
     let scheduled = false;
-    const flush = () => {
+    let lines = 0;
+    // Whole lines go into one block element per frame: appending a block lays out only that block
+    // (one growing text node would re-lay out everything), and off-screen blocks skip rendering.
+    const flush = (final = false) => {
       scheduled = false;
-      if (!pending) return;
-      ui.out.append(h("span", null, pending));
-      pending = "";
-      while (ui.out.childNodes.length > MAX_LOG_CHUNKS) ui.out.firstChild.remove();
+      const cut = final || pending.length > 65536 ? pending.length : pending.lastIndexOf("\n") + 1;
+      if (cut <= 0) return;
+      const text = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      if (!ui.out.firstChild) lines = 0; // cleared
+      const block = h("div", { class: "log-block" }, text);
+      block._lines = (text.match(/\n/g) || []).length;
+      block.style.containIntrinsicSize = `auto ${Math.max(1, block._lines) * 19}px`;
+      lines += block._lines;
+      ui.out.append(block);
+      while (lines > MAX_LOG_LINES && ui.out.firstChild !== block) {
+        lines -= ui.out.firstChild._lines || 0;
+        ui.out.firstChild.remove();
+        ui.trimmed.hidden = false;
+      }
       if (ui.follow.checked) ui.out.scrollTop = ui.out.scrollHeight;
     };
     const push = (text) => {
       pending += text;
-      if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+      if (!scheduled) { scheduled = true; requestAnimationFrame(() => flush()); }
     };
     let end = "ended";
     try {
@@ -233,7 +250,7 @@ export class DetailView {
       if (ctrl.signal.aborted || isAbort(err)) end = "stopped";
       else { end = "failed"; showError(err, "Logs"); }
     } finally {
-      flush();
+      flush(true);
       if (this.logsCtrl === ctrl) {
         this.logsCtrl = null;
         ui.start.disabled = false;
