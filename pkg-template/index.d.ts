@@ -269,7 +269,7 @@ export declare class ResourceNotFound extends ApoloError {
 export declare class ClientError extends ApoloError {
   name: "ClientError";
 }
-/** 502 */
+/** 502, or a 2xx answer that is not what the API documents (its `status` is then that 2xx). */
 export declare class BadGateway extends ApoloError {
   name: "BadGateway";
 }

@@ -93,11 +93,14 @@ describe('HTTP statuses', () => {
     await assert.rejects(collect(client.apps.getEvents(DEMO.vscode)), AuthorizationError);
   });
 
-  test('a malformed JSON body is an ApoloError, and the client keeps working', async () => {
+  test('a malformed 2xx body is a BadGateway with that status, and the client keeps working', async () => {
+    const malformed = (e) => e instanceof BadGateway && e.status === 200 && /unexpected response/.test(e.message);
     await emu.fault({ method: 'GET', path: '/apis/apps/v2/instances/*', malformed_json: true, times: 1 });
-    await assert.rejects(client.apps.get(DEMO.sd), (e) => e instanceof ApoloError);
+    await assert.rejects(client.apps.get(DEMO.sd), malformed);
     await emu.fault({ method: 'GET', path: '/apis/apps/v2/instances', malformed_json: true, times: 1 });
-    await assert.rejects(collect(client.apps.list()), (e) => e instanceof ApoloError);
+    await assert.rejects(collect(client.apps.list()), malformed);
+    await emu.fault({ method: 'GET', path: `${V1}/instances/*/events`, malformed_json: true, times: 1 });
+    await assert.rejects(collect(client.apps.getEvents(DEMO.vscode)), malformed);
     assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
   });
 });

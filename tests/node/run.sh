@@ -13,4 +13,5 @@ tarball=$(cd "$ROOT/pkg" && npm pack --silent --pack-destination "$ROOT/tests/no
 echo "[node-tests] packed $tarball ($(wc -c <".pack/$tarball") bytes)"
 rm -rf node_modules/apolo-apps
 npm install --silent --offline --no-audit --no-fund --no-save --no-package-lock ".pack/$tarball"
-node --test --test-concurrency=2 --test-reporter=spec ./*.test.mjs ./*.test.cjs
+# force-exit: a regression that leaves a socket open must fail, not hang.
+node --test --test-concurrency=2 --test-force-exit --test-timeout=60000 --test-reporter=spec ./*.test.mjs ./*.test.cjs
