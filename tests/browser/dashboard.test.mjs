@@ -385,3 +385,34 @@ test("a long log streams without freezing the page and keeps a bounded number of
   await page.locator('[data-testid="logs-state"][data-state="stopped"]').waitFor(WAIT);
   await page.screenshot({ path: screenshotPath("app-logs-long") });
 });
+
+test("server and connection failures show their error class in the banner", async () => {
+  const page = await openDashboard();
+  await page.getByTestId("app-row").first().waitFor(WAIT);
+  const errorClass = page.getByTestId("error-class");
+
+  // 503 on the apps list (the table refreshes by itself): ServerNotAvailable, then the next refresh recovers.
+  tab.expect(/Failed to load resource.*503/);
+  await api.json("POST", "/_emulator/faults", { method: "GET", path: "/apis/apps/v2/instances", status: 503, body: { detail: "busy" }, times: 1 }, false);
+  await page.waitForFunction(() => document.querySelector('[data-testid="error-class"]').textContent === "ServerNotAvailable", null, WAIT);
+  assert.ok(await page.getByTestId("error-banner").isVisible());
+  assert.match(await page.getByTestId("error-message").innerText(), /busy/);
+
+  // An unknown app: ResourceNotFound.
+  tab.expect(/Failed to load resource.*404/);
+  await page.goto(`${emu.url}/#/apps/no-such-app`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="error-class"]').textContent === "ResourceNotFound", null, WAIT);
+  assert.ok(await page.getByTestId("error-banner").isVisible());
+
+  // A refused logs handshake: browsers hide its status, the client reports the class it can prove.
+  tab.expect(/WebSocket connection to .* failed/);
+  await api.json("POST", "/_emulator/faults", { path: "/api/v1/apps/*/log_ws", status: 502 }, false);
+  await page.goto(`${emu.url}/#/apps/${VSCODE}/logs`);
+  if (await page.getByTestId("error-banner").isVisible()) await page.getByTestId("close-error").click();
+  await page.getByTestId("logs-start").click();
+  await page.locator('[data-testid="logs-state"][data-state="failed"]').waitFor(WAIT);
+  assert.ok(await page.getByTestId("error-banner").isVisible());
+  assert.match(await errorClass.innerText(), /^(BadGateway|ConnectionError)$/);
+  console.log(`# refused logs handshake shown as: ${await page.getByTestId("error-banner").innerText()}`);
+  await shot(page, "error-logs");
+});
