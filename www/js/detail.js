@@ -8,6 +8,7 @@ const TABS = [
   ["input", "Input"], ["revisions", "Revisions"], ["configure", "Configure"],
 ];
 const MAX_LOG_LINES = 20000; // older lines are dropped so the page stays fast on endless streams
+const BLOCK_LINES = 500;
 
 export class DetailView {
   constructor(ctx, appId, tab) {
@@ -217,21 +218,43 @@ export class DetailView {
     let pending = "";
     let scheduled = false;
     let lines = 0;
-    // Whole lines go into one block element per frame: appending a block lays out only that block
-    // (one growing text node would re-lay out everything), and off-screen blocks skip rendering.
+    // Whole lines go into blocks of at most BLOCK_LINES lines: appending a block lays out only that
+    // block (one growing text node would re-lay out everything), off-screen blocks skip rendering, and
+    // lines that would be dropped at once are never put in the page.
     const flush = (final = false) => {
       scheduled = false;
-      const cut = final || pending.length > 65536 ? pending.length : pending.lastIndexOf("\n") + 1;
+      let cut = pending.lastIndexOf("\n") + 1;
+      if (final || (cut === 0 && pending.length > 65536)) cut = pending.length; // end, or one huge line
       if (cut <= 0) return;
       const text = pending.slice(0, cut);
       pending = pending.slice(cut);
       if (!ui.out.firstChild) lines = 0; // cleared
-      const block = h("div", { class: "log-block" }, text);
-      block._lines = (text.match(/\n/g) || []).length;
-      block.style.containIntrinsicSize = `auto ${Math.max(1, block._lines) * 19}px`;
-      lines += block._lines;
-      ui.out.append(block);
-      while (lines > MAX_LOG_LINES && ui.out.firstChild !== block) {
+      const blocks = [];
+      let from = 0;
+      let n = 0;
+      for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) {
+        if (++n === BLOCK_LINES) {
+          blocks.push([text.slice(from, i + 1), n]);
+          from = i + 1;
+          n = 0;
+        }
+      }
+      if (from < text.length) blocks.push([text.slice(from), n]);
+      let incoming = blocks.reduce((sum, b) => sum + b[1], 0);
+      while (blocks.length > 1 && incoming - blocks[0][1] >= MAX_LOG_LINES) {
+        incoming -= blocks.shift()[1];
+        ui.trimmed.hidden = false;
+      }
+      const frag = document.createDocumentFragment();
+      for (const [t, count] of blocks) {
+        const block = h("div", { class: "log-block" }, t);
+        block._lines = count;
+        block.style.containIntrinsicSize = `auto ${Math.max(1, count) * 19}px`;
+        frag.append(block);
+      }
+      lines += incoming;
+      ui.out.append(frag);
+      while (lines > MAX_LOG_LINES && ui.out.childElementCount > blocks.length) {
         lines -= ui.out.firstChild._lines || 0;
         ui.out.firstChild.remove();
         ui.trimmed.hidden = false;
