@@ -420,3 +420,20 @@ test("server and connection failures show their error class in the banner", asyn
   console.log(`# refused logs handshake shown as: ${await page.getByTestId("error-banner").innerText()}`);
   await shot(page, "error-logs");
 });
+
+test("configure with upgrade moves the app to the chosen newer version", async () => {
+  const page = await openDashboard(`#/apps/${VSCODE}/configure`);
+  assert.equal((await api.app(VSCODE)).template_version, "v25.6.0");
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="configure-version"] option')].some((o) => o.value === "v25.7.0"), null, WAIT);
+  await page.waitForFunction(() => document.querySelector('[data-testid="configure-input"]').value.includes("input"), null, WAIT);
+  await page.getByTestId("configure-upgrade").check();
+  await page.getByTestId("configure-version").selectOption("v25.7.0");
+  await page.getByTestId("configure-submit").click();
+  await page.getByTestId("notice").waitFor({ state: "visible", ...WAIT });
+  await page.waitForFunction(() => document.querySelector('[data-testid="app-detail"]').dataset.state === "healthy", null, WAIT);
+  assert.equal((await api.app(VSCODE)).template_version, "v25.7.0");
+  await page.getByTestId("nav-apps").click();
+  await row(page, VSCODE).waitFor(WAIT);
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="app-row"][data-app-id="${id}"]`).textContent.includes("v25.7.0"), VSCODE, WAIT);
+  assert.equal(await row(page, VSCODE).getByTestId("upgrade-available").count(), 0, "no newer version left to offer");
+});
