@@ -10,7 +10,8 @@ bin=${APOLO_EMULATOR_BIN:-target/debug/apolo-apps-emulator}
 out=$(mktemp)
 "$bin" --port 0 "${flags[@]}" >"$out" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+# Exit with the command's status, not with that of the killed emulator (143).
+trap 'rc=$?; kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$out"; exit $rc' EXIT
 for _ in $(seq 1 200); do
   url=$(sed -n 's/^listening on \(http:\/\/[^ ]*\).*/\1/p' "$out")
   [ -n "$url" ] && break
