@@ -189,6 +189,7 @@ export function createApi(wasm) {
     const queue = [];
     let opened = false;
     let closed = null;
+    let errored = false;
     let failure = null;
     let refusedStatus;
     let wake = null;
@@ -221,6 +222,7 @@ export function createApi(wasm) {
       // `ws` reports a refused handshake as "Unexpected server response: 401"; browsers say nothing.
       const m = /Unexpected server response: (\d{3})/.exec(String(ev?.message ?? ev?.error?.message ?? ''));
       if (m) refusedStatus = Number(m[1]);
+      errored = true; // undici (Node >= 22) fires no 'close' after a refused handshake
       notify();
     });
     ws.addEventListener('close', (ev) => {
@@ -255,9 +257,10 @@ export function createApi(wasm) {
           continue;
         }
         if (failure) throw failure;
-        if (closed) {
+        if (closed || errored) {
           if (!opened) throw await handshakeError();
-          if (closed.code === 1000) return;
+          if (closed?.code === 1000) return;
+          if (!closed) throw new ConnectionError('the logs WebSocket failed', fields);
           const why = closed.reason ? `: ${closed.reason}` : '';
           throw new ConnectionError(`the logs WebSocket closed with code ${closed.code}${why}`, fields);
         }

@@ -125,6 +125,35 @@ describe('logs from the emulator', () => {
   });
 });
 
+describe('logs with undici\'s WebSocket (the global one of Node >= 22)', () => {
+  test('as the global WebSocket: subprotocol auth alone, break closes the socket', async () => {
+    const { WebSocket: UndiciWebSocket } = await import('undici');
+    const sockets = [];
+    class Recording extends UndiciWebSocket {
+      constructor(url, protocols) {
+        super(url, protocols);
+        sockets.push(this);
+        this.closed = new Promise((resolve) => this.addEventListener('close', (ev) => resolve(ev.code)));
+      }
+    }
+    const saved = globalThis.WebSocket;
+    globalThis.WebSocket = Recording;
+    try {
+      const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token, project: 'alpha', cluster: 'default', org: 'superorg' });
+      const lines = await collect(client.apps.logLines(DEMO.shellErrored, { timestamps: true }));
+      assert.equal(lines.length, 40);
+      const req = (await emu.requests()).find((r) => r.path === logWs(DEMO.shellErrored));
+      assert.equal(req.headers['sec-websocket-protocol'], `logs.apolo.us, bearer.apolo.us-${emu.token}`);
+      assert.equal(req.headers.authorization, undefined); // the token travels in the subprotocol only
+      for await (const chunk of client.apps.logs(DEMO.vscode)) { assert.ok(chunk.byteLength > 0); break; }
+      assert.ok([1000, 1006].includes(await withTimeout(sockets[1].closed, 3000, 'socket close')));
+      await assert.rejects(collect(client.apps.logs('no-such-app')), ResourceNotFound);
+    } finally {
+      globalThis.WebSocket = saved;
+    }
+  });
+});
+
 describe('logs errors', () => {
   test('no WebSocket implementation (Node 20): IllegalArgumentError, nothing sent', async () => {
     if (globalThis.WebSocket) return; // Node >= 22 has one
