@@ -91,9 +91,15 @@ export function showError(err, context) {
   bannerCount += 1;
   banner.querySelector(".error-class").textContent = errorClass(err);
   const msg = err && err.message != null ? String(err.message) : String(err);
-  banner.querySelector(".error-message").textContent = (context ? `${context}: ` : "") + msg;
+  const fields = fieldErrors(err);
+  // A validation body is shown as its list of fields; the raw body (the error's message) stays one click away.
+  const shown = fields.length ? `the server rejected ${fields.length} field${fields.length === 1 ? "" : "s"}` : msg;
+  banner.querySelector(".error-message").textContent = (context ? `${context}: ` : "") + shown;
+  const raw = banner.querySelector(".error-raw");
+  raw.hidden = !fields.length;
+  raw.querySelector("pre").textContent = msg;
   const list = banner.querySelector(".error-fields");
-  list.replaceChildren(...fieldErrors(err).map((f) => h("li", null, h("code", null, f.path || "(input)"), " ", f.message)));
+  list.replaceChildren(...fields.map((f) => h("li", null, h("code", null, f.path || "(input)"), " ", f.message)));
   const meta = [];
   if (err && err.status) meta.push(`HTTP ${err.status}`);
   if (err && err.method && err.url) meta.push(`${err.method} ${err.url}`);
