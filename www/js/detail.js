@@ -90,7 +90,7 @@ export class DetailView {
     this.el.dataset.state = app.state;
     this.title.textContent = app.display_name || app.name;
     this.badge.replaceChildren(stateBadge(app.state));
-    this.meta.textContent = `${app.id} · ${app.template_name}@${app.template_version}`;
+    this.meta.textContent = `${app.id} · ${app.template_name}@${app.template_version} · ${app.cluster_name}/${app.org_name}/${app.project_name}`;
     this.uninstallBtn.disabled = app.state === "uninstalled";
     if (!prev || prev.updated_at?.getTime?.() !== app.updated_at?.getTime?.() || prev.state !== app.state) {
       this.panels.get("overview")?.render(app);
