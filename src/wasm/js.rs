@@ -40,6 +40,11 @@ fn serializer() -> serde_wasm_bindgen::Serializer {
 }
 
 pub fn value_to_js(v: &Value) -> Result<JsValue> {
+    plain_to_js(v)
+}
+
+/// A model without timestamps (or any JSON) as a plain JS object.
+pub fn plain_to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     v.serialize(&serializer())
         .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))
 }

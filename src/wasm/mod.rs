@@ -228,13 +228,7 @@ impl Core {
                 let a = i.send(&spec, signal.as_ref()).await?;
                 all.extend(decode_list::<AppUpgrades>(a.status, a.body)?);
             }
-            let arr = Array::new();
-            for u in &all {
-                arr.push(&js::value_to_js(
-                    &serde_json::to_value(u).map_err(|e| ApiError::bad_response(200, e))?,
-                )?);
-            }
-            Ok(arr.into())
+            Ok(js::plain_to_js(&all)?)
         })
     }
 
@@ -319,13 +313,7 @@ impl Core {
             )?;
             let a = i.send(&spec, o.signal()?.as_ref()).await?;
             let values: Vec<AppValue> = decode_items(a.status, &a.body, true)?;
-            let arr = Array::new();
-            for v in &values {
-                arr.push(&js::value_to_js(
-                    &serde_json::to_value(v).map_err(|e| ApiError::bad_response(200, e))?,
-                )?);
-            }
-            Ok(arr.into())
+            Ok(js::plain_to_js(&values)?)
         })
     }
 
@@ -336,9 +324,7 @@ impl Core {
             let spec = i.api.templates(&scope(&o)?)?;
             let a = i.send(&spec, o.signal()?.as_ref()).await?;
             let list = decode_template_summaries(a.status, a.body, None)?;
-            Ok(js::value_to_js(
-                &serde_json::to_value(&list).map_err(|e| ApiError::bad_response(200, e))?,
-            )?)
+            Ok(js::plain_to_js(&list)?)
         })
     }
 
@@ -350,9 +336,7 @@ impl Core {
             let spec = i.api.template_versions(&scope(&o)?, &name)?;
             let a = i.send(&spec, o.signal()?.as_ref()).await?;
             let list = decode_template_summaries(a.status, a.body, Some(&name))?;
-            Ok(js::value_to_js(
-                &serde_json::to_value(&list).map_err(|e| ApiError::bad_response(200, e))?,
-            )?)
+            Ok(js::plain_to_js(&list)?)
         })
     }
 
@@ -366,9 +350,7 @@ impl Core {
             let a = i.send(&spec, o.signal()?.as_ref()).await?;
             match decode_template_detail(a.status, a.body, &name)? {
                 None => Ok(JsValue::NULL),
-                Some(t) => Ok(js::value_to_js(
-                    &serde_json::to_value(&t).map_err(|e| ApiError::bad_response(200, e))?,
-                )?),
+                Some(t) => Ok(js::plain_to_js(&t)?),
             }
         })
     }
