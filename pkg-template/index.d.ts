@@ -226,7 +226,7 @@ export declare class ApoloClient {
   /** Throws `IllegalArgumentError` on invalid options. Sends nothing. */
   constructor(options: ApoloClientOptions);
   /** Reads `GET {apiUrl}/config` and fills cluster, org, project and monitoringUrl as apolo-cli does at login. */
-  static connect(options: ApoloClientOptions): Promise<ApoloClient>;
+  static connect(options: ApoloClientOptions & CallOptions): Promise<ApoloClient>;
   readonly apps: Apps;
   readonly cluster: string | undefined;
   readonly org: string | undefined;

@@ -15,6 +15,11 @@ WASM_OPT_FLAGS=(-Os --enable-bulk-memory --enable-nontrapping-float-to-int --ena
   --enable-reference-types --enable-multivalue --enable-mutable-globals)
 log() { printf '[build-pkg] %s\n' "$*" >&2; }
 
+# One build at a time (the demo, the test suites and people may start it together).
+mkdir -p target
+exec 9>target/.build-pkg.lock
+flock 9
+
 # 1. Compile (a no-op when nothing changed); wasm-pack below runs the same cargo command.
 PATH=$WASM_PATH cargo build -q --lib --release --target wasm32-unknown-unknown
 raw_wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm
@@ -23,21 +28,25 @@ stamp=$(cat "$raw_wasm" scripts/build-pkg.sh | sha256sum | cut -d' ' -f1)
 # 2. wasm-bindgen (through wasm-pack) and wasm-opt, only for a new .wasm.
 if [ "$(cat "$OUT/.wasm-stamp" 2>/dev/null)" != "$stamp" ] ||
    [ ! -f "$OUT/wasm/web/${CRATE}_bg.wasm" ] || [ ! -f "$OUT/wasm/node/${CRATE}_bg.wasm" ]; then
-  rm -rf "$OUT/wasm"
+  # Built aside, then swapped in, so pkg/ never holds a half-built wasm folder.
+  tmp=$OUT/.wasm-build
+  rm -rf "$tmp"
   for target in web nodejs; do
-    dir=$OUT/wasm/${target%js}
+    dir=$tmp/${target%js}
     log "wasm-pack --target $target"
     PATH=$WASM_PATH wasm-pack --quiet build --release --mode no-install --no-pack \
       --target "$target" --out-dir "$dir" --out-name "$CRATE" >/dev/null
-    log "wasm-opt ${dir#"$ROOT"/}/${CRATE}_bg.wasm"
+    log "wasm-opt ${target}"
     node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "$dir/${CRATE}_bg.wasm" -o "$dir/${CRATE}_bg.wasm.opt"
     mv "$dir/${CRATE}_bg.wasm.opt" "$dir/${CRATE}_bg.wasm"
     # Keep only what the package ships: wasm-pack's .gitignore ("*") would hide the folder from npm pack.
     find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
   done
   # The module format of each folder, stated rather than inherited (nodejs output is CommonJS).
-  echo '{ "type": "module" }' >"$OUT/wasm/web/package.json"
-  echo '{ "type": "commonjs" }' >"$OUT/wasm/node/package.json"
+  echo '{ "type": "module" }' >"$tmp/web/package.json"
+  echo '{ "type": "commonjs" }' >"$tmp/node/package.json"
+  rm -rf "$OUT/wasm"
+  mv "$tmp" "$OUT/wasm"
   echo "$stamp" >"$OUT/.wasm-stamp"
 fi
 

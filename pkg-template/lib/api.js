@@ -452,9 +452,13 @@ export function createApi(wasm) {
 
     static async connect(options) {
       if (options === null || typeof options !== 'object') throw illegal('ApoloClient options must be an object');
+      const W = options.WebSocket;
+      if (W !== undefined && W !== null && typeof W !== 'function') throw illegal('the WebSocket option must be a constructor');
+      const signal = checkSignal(options);
+      if (signal?.aborted) throw signal.reason;
       let core;
       try {
-        core = await wasm.Core.connect(options);
+        core = await settle(wasm.Core.connect(options), signal);
       } catch (e) {
         throw toError(e);
       }

@@ -162,6 +162,13 @@ describe('logs errors', () => {
     assert.deepEqual(await emu.wire(), []);
   });
 
+  test('a cluster the server does not know: IllegalArgumentError after reading /config', async () => {
+    const client = emu.client();
+    await assert.rejects(collect(client.apps.logs(DEMO.shellErrored, { cluster: 'elsewhere' })),
+      (e) => e instanceof IllegalArgumentError && /elsewhere/.test(e.message));
+    assert.deepEqual(await emu.wire(), ['GET /api/v1/config']);
+  });
+
   test('unknown app: ResourceNotFound', async () => {
     const client = emu.client();
     await assert.rejects(collect(client.apps.logs('no-such-app')), (e) => {

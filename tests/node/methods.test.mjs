@@ -63,6 +63,26 @@ describe('connect and the client', () => {
     assert.equal(bare.project, undefined);
   });
 
+  test('the fetch option carries every HTTP request', async () => {
+    const seen = [];
+    const fetch = (input, init) => {
+      seen.push(typeof input === 'string' ? input : input.url);
+      return globalThis.fetch(input, init);
+    };
+    const c = await ApoloClient.connect({ apiUrl: emu.apiUrl, token: emu.token, fetch });
+    await c.apps.get(DEMO.sd);
+    await collect(c.apps.listTemplates());
+    assert.deepEqual(seen, [`${emu.apiUrl}/config`, `${emu.url}/apis/apps/v2/instances/${DEMO.sd}`, `${emu.url}${V1}/templates`]);
+  });
+
+  test('connect takes a signal', async () => {
+    const ctl = new AbortController();
+    const reason = new Error('no');
+    ctl.abort(reason);
+    await assert.rejects(ApoloClient.connect({ apiUrl: emu.apiUrl, token: emu.token, signal: ctl.signal }), (e) => e === reason);
+    assert.deepEqual(await emu.wire(), []);
+  });
+
   test('AppState is the frozen set of states', () => {
     assert.deepEqual({ ...AppState }, {
       QUEUED: 'queued', PROGRESSING: 'progressing', HEALTHY: 'healthy', DEGRADED: 'degraded',
@@ -350,7 +370,7 @@ describe('templates', () => {
     const vs = await collect(client.apps.listTemplateVersions('shell'));
     assert.deepEqual(vs.map((t) => t.version), ['v25.7.0', 'v25.6.0', 'v25.5.1']);
     assert.ok(vs.every((t) => t.name === 'shell'));
-    assert.deepEqual(await collect(client.apps.listTemplateVersions('nope', { project: 'test3' })), []);
+    assert.deepEqual(await collect(client.apps.listTemplateVersions('nope', { cluster: 'default', org: 'superorg', project: 'test3' })), []);
     assert.deepEqual(await emu.wire(), [`GET ${V1}/templates/shell`, `GET ${V1_TEST3}/templates/nope`]);
   });
 
@@ -360,7 +380,7 @@ describe('templates', () => {
     assert.equal(t.version, 'v25.7.0');
     assert.equal(typeof t.input, 'object');
     assert.notEqual(t.input, null);
-    const old = await client.apps.getTemplate('shell', { version: 'v25.5.1', project: 'test3' });
+    const old = await client.apps.getTemplate('shell', { version: 'v25.5.1', cluster: 'default', org: 'superorg', project: 'test3' });
     assert.equal(old.version, 'v25.5.1');
     assert.equal(await client.apps.getTemplate('nope'), null);
     assert.deepEqual(await emu.wire(), [

@@ -26,7 +26,7 @@ void wsCtor;
 
 export async function main(): Promise<void> {
   const client = new ApoloClient(options);
-  const connected: ApoloClient = await ApoloClient.connect({ apiUrl: options.apiUrl, token: options.token });
+  const connected: ApoloClient = await ApoloClient.connect({ apiUrl: options.apiUrl, token: options.token, signal: AbortSignal.timeout(5000) });
   const cluster: string | undefined = connected.cluster;
   const org: string | undefined = connected.org;
   const project: string | undefined = connected.project;
