@@ -15,6 +15,7 @@ pkg: setup
 	bash scripts/build-pkg.sh
 
 demo: emulator pkg
+	@echo "demo: open http://127.0.0.1:$(DEMO_PORT)/ in a browser (Ctrl-C stops the emulator)"
 	$(EMULATOR) --seed demo --port $(DEMO_PORT) --serve /=www --serve /pkg=pkg
 
 test: emulator
