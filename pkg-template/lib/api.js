@@ -126,17 +126,10 @@ export function createApi(wasm) {
     } catch (e) {
       throw toError(e);
     }
-    let pending = false;
     try {
       for (;;) {
         if (signal?.aborted) throw signal.reason;
-        pending = true;
-        let page;
-        try {
-          page = await settle(cursor.next(signal), signal);
-        } finally {
-          pending = false;
-        }
+        const page = await settle(cursor.next(signal), signal);
         if (page === undefined || page === null) return;
         for (const item of page) {
           if (signal?.aborted) throw signal.reason;
@@ -144,8 +137,8 @@ export function createApi(wasm) {
         }
       }
     } finally {
-      // A cursor still inside next() (abort won the race) is left to the GC rather than freed under it.
-      if (!pending && typeof cursor?.free === 'function') {
+      // Safe even while a request is still in flight: the boundary's pending work owns its own state.
+      if (typeof cursor?.free === 'function') {
         try { cursor.free(); } catch { /* already freed */ }
       }
     }
@@ -186,7 +179,8 @@ export function createApi(wasm) {
     }
     ws.binaryType = 'arraybuffer';
 
-    const queue = [];
+    const queue = []; // chunks not yet pulled; `head` is the next one (no O(n) shift per chunk)
+    let head = 0;
     let opened = false;
     let closed = null;
     let errored = false;
@@ -235,10 +229,10 @@ export function createApi(wasm) {
     async function handshakeError() {
       // The runtime hides the HTTP status of a refused handshake: ask the Apps API about the app.
       try {
-        await core.get(appId, {});
+        await settle(core.get(appId, { signal }), signal);
       } catch (e) {
-        const err = toError(e);
-        if (err instanceof ApoloError && !(err instanceof ConnectionError)) return err;
+        if (signal?.aborted) throw signal.reason;
+        if (e instanceof ApoloError && !(e instanceof ConnectionError)) return e;
       }
       if (refusedStatus !== undefined) {
         return errorForStatus(refusedStatus, `the logs WebSocket handshake was refused (HTTP ${refusedStatus})`,
@@ -250,8 +244,16 @@ export function createApi(wasm) {
     try {
       for (;;) {
         if (signal?.aborted) throw signal.reason;
-        if (queue.length > 0) {
-          let chunk = queue.shift();
+        if (head < queue.length) {
+          let chunk = queue[head];
+          queue[head++] = undefined;
+          if (head === queue.length) {
+            queue.length = 0;
+            head = 0;
+          } else if (head >= 1024) {
+            queue.splice(0, head);
+            head = 0;
+          }
           if (typeof chunk.then === 'function') chunk = new Uint8Array(await chunk);
           if (chunk.byteLength > 0) yield chunk;
           continue;
@@ -277,12 +279,14 @@ export function createApi(wasm) {
     let buf = '';
     for await (const chunk of chunks) {
       buf += decoder.decode(chunk, { stream: true });
+      let start = 0;
       let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+      while ((nl = buf.indexOf('\n', start)) >= 0) {
+        const line = buf.slice(start, nl);
+        start = nl + 1;
         yield line.endsWith('\r') ? line.slice(0, -1) : line;
       }
+      buf = buf.slice(start);
     }
     buf += decoder.decode();
     if (buf !== '') yield buf;

@@ -74,6 +74,19 @@ describe('logs from the emulator', () => {
     assert.equal(new TextDecoder().decode(Buffer.concat(chunks)), `${lines.join('\n')}\n`);
   });
 
+  test('a 4 MB archive: every byte arrives, lines match the bytes', async () => {
+    await emu.reset({ seed: 'generated', apps: 5, log_bytes: 4_000_000 });
+    const errored = '00000004-0000-4000-8000-000000000000'; // generated state i % 7 == 4: errored, so the stream ends
+    const client = emu.client();
+    const chunks = await collect(client.apps.logs(errored));
+    const bytes = Buffer.concat(chunks);
+    assert.ok(bytes.length >= 4_000_000, `${bytes.length} bytes`);
+    const lines = await collect(client.apps.logLines(errored));
+    const text = new TextDecoder().decode(bytes);
+    assert.equal(lines.length, text.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '').length);
+    assert.equal(lines.join('\n'), text.replace(/\n$/, ''));
+  });
+
   test('break on a live stream closes the socket', async () => {
     const { WebSocket, sockets } = recordingWebSocket();
     const client = emu.client({ WebSocket });
