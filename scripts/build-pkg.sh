@@ -41,6 +41,7 @@ if [ "$(cat "$OUT/.wasm-stamp" 2>/dev/null)" != "$stamp" ] ||
     mv "$dir/${CRATE}_bg.wasm.opt" "$dir/${CRATE}_bg.wasm"
     # Keep only what the package ships: wasm-pack's .gitignore ("*") would hide the folder from npm pack.
     find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
+    sed -i '/@ts-self-types=/d' "$dir/$CRATE.js" # it names the .d.ts just removed; index.d.ts is the API
   done
   # The module format of each folder, stated rather than inherited (nodejs output is CommonJS).
   echo '{ "type": "module" }' >"$tmp/web/package.json"
