@@ -23,7 +23,8 @@ export type AppState = (typeof AppState)[keyof typeof AppState];
 export interface App {
   id: string;
   name: string;
-  display_name: string;
+  /** `null` when the server sends none. */
+  display_name: string | null;
   template_name: string;
   template_version: string;
   project_name: string;
@@ -53,7 +54,8 @@ export interface AppTemplate {
 
 /** A typed piece of an app's outputs that other apps can reference. */
 export interface AppValue {
-  instance_id: string;
+  /** Also read from the legacy `app_instance_id`; `null` if the server sent neither. */
+  instance_id: string | null;
   type: string;
   path: string;
   value: JsonValue;

@@ -16,7 +16,8 @@ beforeEach(async () => {
 });
 
 function assertApp(app) {
-  for (const k of ['id', 'name', 'display_name', 'template_name', 'template_version', 'project_name', 'org_name',
+  assert.ok(app.display_name === null || typeof app.display_name === 'string');
+  for (const k of ['id', 'name', 'template_name', 'template_version', 'project_name', 'org_name',
     'cluster_name', 'namespace', 'state', 'creator']) {
     assert.equal(typeof app[k], 'string', `App.${k}`);
   }

@@ -43,7 +43,8 @@ export async function main(): Promise<void> {
     void [created, updated, endpoints];
     if (a.state === AppState.HEALTHY || a.state === 'degraded') console.log(a.id, a.name, a.display_name);
     const unknownState: string = a.state; // a newer server's state is still a string
-    void unknownState;
+    const title: string = a.display_name ?? a.name;
+    void [unknownState, title];
     break;
   }
   for await (const app of apps.list({ states: [AppState.QUEUED, 'healthy'], cluster: 'c', org: 'o', project: 'p', signal })) {
