@@ -43,6 +43,14 @@ if [ "$(cat "$OUT/.wasm-stamp" 2>/dev/null)" != "$stamp" ] ||
     find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
     sed -i '/@ts-self-types=/d' "$dir/$CRATE.js" # it names the .d.ts just removed; index.d.ts is the API
   done
+  # Both targets get the same .wasm (only the JS glue differs): ship it once, the Node glue reads the
+  # web copy. If a wasm-bindgen update changes either fact, both copies stay.
+  node_glue=$tmp/node/$CRATE.js
+  if cmp -s "$tmp/web/${CRATE}_bg.wasm" "$tmp/node/${CRATE}_bg.wasm" &&
+     grep -q "\${__dirname}/${CRATE}_bg.wasm" "$node_glue"; then
+    sed -i "s|\${__dirname}/${CRATE}_bg.wasm|\${__dirname}/../web/${CRATE}_bg.wasm|" "$node_glue"
+    rm "$tmp/node/${CRATE}_bg.wasm"
+  fi
   # The module format of each folder, stated rather than inherited (nodejs output is CommonJS).
   echo '{ "type": "module" }' >"$tmp/web/package.json"
   echo '{ "type": "commonjs" }' >"$tmp/node/package.json"
@@ -69,9 +77,8 @@ node -e '
 ' pkg-template/package.json "$version" "$OUT/package.json"
 
 # 4. Sizes, measured (the README quotes them).
-for t in web node; do
-  f=$OUT/wasm/$t/${CRATE}_bg.wasm
-  printf '[build-pkg] %s: %s bytes raw, %s bytes gzip -9\n' "pkg/wasm/$t/${CRATE}_bg.wasm" \
+for f in "$OUT"/wasm/*/"${CRATE}"_bg.wasm; do
+  printf '[build-pkg] %s: %s bytes raw, %s bytes gzip -9\n' "${f#"$ROOT"/}" \
     "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)" >&2
 done
 log "pkg/ ready (apolo-apps $version)"
