@@ -76,6 +76,11 @@ export class Emulator {
 export async function startEmulator(args = []) {
   const bin = process.env.APOLO_EMULATOR_BIN ?? path.join(ROOT, 'target/debug/apolo-apps-emulator');
   const child = spawn(bin, ['--port', '0', '--control', '--speed', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never outlive the test process, even when it ends by --test-force-exit or a failure.
+  const reap = () => child.kill('SIGTERM');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { reap(); process.exit(130); });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   const lines = readline.createInterface({ input: child.stdout });
