@@ -109,7 +109,8 @@ try {
   const logsBase = await median(() => new Promise((resolve, reject) => {
     let n = 0;
     const url = `${emu.url.replace(/^http/, 'ws')}/api/v1/apps/${encodeURIComponent(logId)}/log_ws`;
-    const ws = new WebSocket(url, ['logs.apolo.us', `bearer.apolo.us-${emu.token}`]);
+    // `ws` joins subprotocols without a space, which the platform cannot split: send the header instead.
+    const ws = new WebSocket(url, ['logs.apolo.us'], { headers });
     ws.binaryType = 'arraybuffer';
     ws.onmessage = (m) => { n += m.data.byteLength; };
     ws.onerror = (e) => reject(e.error ?? new Error('ws error'));
