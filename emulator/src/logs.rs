@@ -361,7 +361,12 @@ async fn session(
                 }
             },
             msg = stream.next() => match msg {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(Message::Close(_))) => {
+                    // tungstenite queued the close reply; flush it so the client sees a clean 1000.
+                    let _ = sink.close().await;
+                    break;
+                }
+                None | Some(Err(_)) => break,
                 Some(Ok(_)) => {} // client frames are ignored, as on the platform
             },
             _ = ping.tick() => {
