@@ -15,7 +15,15 @@ apt_if_missing() { # $1 = file that proves the package is there, rest = packages
   [ -e "$probe" ] || need_apt+=("$@")
 }
 
-# 1. Native/Debian packages: a wasm-capable Rust (rustup cannot add targets here), lld, Chromium.
+# 1. The normal route first: rustup's own wasm32 target. Where rustup's servers are out of reach
+# (this project's machines) it hangs, so it gets a short time and only until the Debian route is in place.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown &&
+   ! ls /usr/lib/rustlib/wasm32-unknown-unknown/lib/libcore-*.rlib >/dev/null 2>&1; then
+  log "rustup target add wasm32-unknown-unknown (30 s at most)"
+  timeout 30 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || log "rustup cannot add the target here: Debian's route"
+fi
+
+# Native/Debian packages: a wasm-capable Rust where rustup has no wasm32 target, lld, Chromium.
 apt_if_missing /usr/bin/chromium chromium
 apt_if_missing /usr/bin/chromedriver chromium-driver
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
