@@ -21,7 +21,7 @@ demo: emulator pkg
 test: emulator
 	bash scripts/test.sh
 
-bench: emulator pkg
+bench: setup
 	bash scripts/bench.sh
 
 clean:
