@@ -2,7 +2,7 @@
 
 use crate::catalog;
 use crate::emu::Emu;
-use crate::store::{intern_state, ListFilter, Scope, Store};
+use crate::store::{intern_state, not_a_dict, optional_str, ListFilter, Scope, Store};
 use crate::util::{json_response, page_req, text_response, ApiError, Query};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
@@ -447,14 +447,7 @@ async fn post_output(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, body: Byt
     let body = parse_body(&body)?;
     let output = match body.get("output") {
         Some(o @ Value::Object(_)) => o.clone(),
-        Some(other) => {
-            return Err(ApiError::validation(
-                &["body", "output"],
-                "dict_type",
-                "Input should be a valid dictionary",
-                other.clone(),
-            ))
-        }
+        Some(other) => return Err(not_a_dict("output", other)),
         None => {
             return Err(ApiError::validation(
                 &["body", "output"],
@@ -516,18 +509,7 @@ async fn rollback(State(emu): S, headers: HeaderMap, P(p): P<V1Rev>, body: Bytes
     } else {
         parse_body(&body)?
     };
-    let comment = match body.get("comment") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => {
-            return Err(ApiError::validation(
-                &["body", "comment"],
-                "string_type",
-                "Input should be a valid string",
-                other.clone(),
-            ))
-        }
-    };
+    let comment = optional_str(&body, "comment")?;
     let speed = emu.speed();
     let app = emu.store().rollback(
         &scope!(p),

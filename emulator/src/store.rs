@@ -467,39 +467,14 @@ impl Store {
         now: DateTime<Utc>,
         speed: f64,
     ) -> Result<App, ApiError> {
-        let obj = body.as_object().ok_or_else(|| {
-            ApiError::validation(
-                &["body"],
-                "model_attributes_type",
-                "Input should be a valid dictionary or object to extract fields from",
-                body.clone(),
-            )
-        })?;
+        let obj = body_object(body)?;
         let name = required_str(obj, "template_name")?;
         let version = required_str(obj, "template_version")?;
-        let display_name = match obj.get("display_name") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "display_name"],
-                    "string_type",
-                    "Input should be a valid string",
-                    other.clone(),
-                ))
-            }
-        };
+        let display_name = optional_str(body, "display_name")?;
         let input = match obj.get("input") {
             None => json!({}),
             Some(v @ Value::Object(_)) => v.clone(),
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "input"],
-                    "dict_type",
-                    "Input should be a valid dictionary",
-                    other.clone(),
-                ))
-            }
+            Some(other) => return Err(not_a_dict("input", other)),
         };
         let (t, resolved) = catalog::find(&name)
             .and_then(|t| t.resolve(&version).map(|v| (t, v)))
@@ -649,17 +624,7 @@ impl Store {
         now: DateTime<Utc>,
         speed: f64,
     ) -> Result<App, ApiError> {
-        let obj = body
-            .as_object()
-            .ok_or_else(|| {
-                ApiError::validation(
-                    &["body"],
-                    "model_attributes_type",
-                    "Input should be a valid dictionary or object to extract fields from",
-                    body.clone(),
-                )
-            })?
-            .clone();
+        let obj = body_object(body)?;
         let rec = self.get_scoped(id, scope)?;
         if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
             return Err(ApiError::detail(
@@ -705,14 +670,7 @@ impl Store {
                 }
                 version = resolved.to_string();
             }
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "template_version"],
-                    "string_type",
-                    "Input should be a valid string",
-                    other.clone(),
-                ))
-            }
+            Some(other) => return Err(not_a_string("template_version", other)),
         }
         let input = match obj.get("input") {
             None | Some(Value::Null) => current
@@ -720,39 +678,11 @@ impl Store {
                 .map(|r| r.input.clone())
                 .unwrap_or(json!({})),
             Some(v @ Value::Object(_)) => v.clone(),
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "input"],
-                    "dict_type",
-                    "Input should be a valid dictionary",
-                    other.clone(),
-                ))
-            }
+            Some(other) => return Err(not_a_dict("input", other)),
         };
-        let comment = match obj.get("comment") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "comment"],
-                    "string_type",
-                    "Input should be a valid string",
-                    other.clone(),
-                ))
-            }
-        };
-        let display_name = match obj.get("display_name") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => rec.app.display_name.clone(),
-            Some(other) => {
-                return Err(ApiError::validation(
-                    &["body", "display_name"],
-                    "string_type",
-                    "Input should be a valid string",
-                    other.clone(),
-                ))
-            }
-        };
+        let comment = optional_str(body, "comment")?;
+        let display_name =
+            optional_str(body, "display_name")?.unwrap_or_else(|| rec.app.display_name.clone());
         self.check_input(t, &version, &input, scope, rules)?;
         let rec = self.get_scoped_mut(id, scope)?;
         rec.new_revision(
@@ -884,6 +814,38 @@ impl Store {
     }
 }
 
+/// The body as a JSON object, or FastAPI's 422 for any other JSON value.
+fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+    body.as_object().ok_or_else(|| {
+        ApiError::validation(
+            &["body"],
+            "model_attributes_type",
+            "Input should be a valid dictionary or object to extract fields from",
+            body.clone(),
+        )
+    })
+}
+
+/// FastAPI's 422 for a `body.<key>` that is not a string.
+pub fn not_a_string(key: &str, input: &Value) -> ApiError {
+    ApiError::validation(
+        &["body", key],
+        "string_type",
+        "Input should be a valid string",
+        input.clone(),
+    )
+}
+
+/// FastAPI's 422 for a `body.<key>` that is not an object.
+pub fn not_a_dict(key: &str, input: &Value) -> ApiError {
+    ApiError::validation(
+        &["body", key],
+        "dict_type",
+        "Input should be a valid dictionary",
+        input.clone(),
+    )
+}
+
 fn required_str(obj: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
     match obj.get(key) {
         Some(Value::String(s)) => Ok(s.clone()),
@@ -893,12 +855,16 @@ fn required_str(obj: &Map<String, Value>, key: &str) -> Result<String, ApiError>
             "Field required",
             Value::Object(obj.clone()),
         )),
-        Some(other) => Err(ApiError::validation(
-            &["body", key],
-            "string_type",
-            "Input should be a valid string",
-            other.clone(),
-        )),
+        Some(other) => Err(not_a_string(key, other)),
+    }
+}
+
+/// An optional string field of the body: absent and `null` are `None`, any other non-string is a 422.
+pub fn optional_str(body: &Value, key: &str) -> Result<Option<String>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(not_a_string(key, other)),
     }
 }
 
