@@ -938,6 +938,50 @@ mod tests {
         )
     }
 
+    /// The plainest install: the latest shell, instant mode.
+    fn install_shell(store: &mut Store) -> App {
+        install(
+            store,
+            json!({"template_name": "shell", "template_version": "latest"}),
+            0.0,
+        )
+        .unwrap()
+    }
+
+    /// Configure in instant mode; `now` is what the closed revision's `end_at` becomes.
+    fn configure(
+        store: &mut Store,
+        id: &str,
+        body: Value,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<App, ApiError> {
+        store.configure(&scope(), id, &body, user, RULES, Instant::now(), now, 0.0)
+    }
+
+    fn rollback(
+        store: &mut Store,
+        id: &str,
+        n: u32,
+        comment: Option<&str>,
+        user: &str,
+    ) -> Result<App, ApiError> {
+        store.rollback(
+            &scope(),
+            id,
+            n,
+            comment.map(String::from),
+            user,
+            Instant::now(),
+            Utc::now(),
+            0.0,
+        )
+    }
+
+    fn uninstall(store: &mut Store, id: &str, force: bool, speed: f64) -> Result<(), ApiError> {
+        store.uninstall(&scope(), id, force, Instant::now(), Utc::now(), speed)
+    }
+
     #[test]
     fn install_queues_then_instant_mode_reaches_healthy_on_next_advance() {
         let mut s = Store::default();
@@ -994,18 +1038,14 @@ mod tests {
         let app = install(&mut s, json!({"template_name": "shell", "template_version": "v25.5.1", "input": {"preset": {"name": "cpu"}}}), 0.0).unwrap();
         s.advance(Instant::now(), Utc::now());
         let now = Utc::now();
-        let a = s
-            .configure(
-                &scope(),
-                &app.id,
-                &json!({"display_name": "x", "input": {"preset": {"name": "gpu"}}, "comment": "c"}),
-                "bob",
-                RULES,
-                Instant::now(),
-                now,
-                0.0,
-            )
-            .unwrap();
+        let a = configure(
+            &mut s,
+            &app.id,
+            json!({"display_name": "x", "input": {"preset": {"name": "gpu"}}, "comment": "c"}),
+            "bob",
+            now,
+        )
+        .unwrap();
         assert_eq!(a.state, "progressing");
         assert_eq!(a.display_name, "x");
         assert_eq!(a.template_version, "v25.5.1");
@@ -1016,45 +1056,26 @@ mod tests {
         assert_eq!(rec.revisions[1].creator, "bob");
         assert_eq!(rec.revisions[1].comment.as_deref(), Some("c"));
         // Upgrade with a key only the new version knows.
-        let a = s
-            .configure(
-                &scope(),
-                &app.id,
-                &json!({"input": {"http_auth": true}, "template_version": "v25.6.0"}),
-                "bob",
-                RULES,
-                Instant::now(),
-                Utc::now(),
-                0.0,
-            )
-            .unwrap();
+        let a = configure(
+            &mut s,
+            &app.id,
+            json!({"input": {"http_auth": true}, "template_version": "v25.6.0"}),
+            "bob",
+            Utc::now(),
+        )
+        .unwrap();
         assert_eq!(a.template_version, "v25.6.0");
         // Downgrade refused with errors[].
-        let e = s
-            .configure(
-                &scope(),
-                &app.id,
-                &json!({"template_version": "v25.5.1"}),
-                "bob",
-                RULES,
-                Instant::now(),
-                Utc::now(),
-                0.0,
-            )
-            .unwrap_err();
+        let e = configure(
+            &mut s,
+            &app.id,
+            json!({"template_version": "v25.5.1"}),
+            "bob",
+            Utc::now(),
+        )
+        .unwrap_err();
         assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let a = s
-            .rollback(
-                &scope(),
-                &app.id,
-                1,
-                Some("back".into()),
-                "carol",
-                Instant::now(),
-                Utc::now(),
-                0.0,
-            )
-            .unwrap();
+        let a = rollback(&mut s, &app.id, 1, Some("back"), "carol").unwrap();
         assert_eq!(a.state, "progressing");
         let rec = s.get(&app.id).unwrap();
         assert_eq!(rec.revisions.len(), 4);
@@ -1063,44 +1084,21 @@ mod tests {
         assert_eq!(cur.input, json!({"preset": {"name": "cpu"}}));
         assert_eq!(cur.comment.as_deref(), Some("back"));
         assert_eq!(rec.app.template_version, "v25.5.1");
-        let e = s
-            .rollback(
-                &scope(),
-                &app.id,
-                99,
-                None,
-                "c",
-                Instant::now(),
-                Utc::now(),
-                0.0,
-            )
-            .unwrap_err();
+        let e = rollback(&mut s, &app.id, 99, None, "c").unwrap_err();
         assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
     }
 
     #[test]
     fn uninstall_plain_and_forced() {
         let mut s = Store::default();
-        let a = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
-        let b = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
+        let a = install_shell(&mut s);
+        let b = install_shell(&mut s);
         s.advance(Instant::now(), Utc::now());
-        s.uninstall(&scope(), &a.id, false, Instant::now(), Utc::now(), 0.0)
-            .unwrap();
+        uninstall(&mut s, &a.id, false, 0.0).unwrap();
         assert_eq!(s.get(&a.id).unwrap().app.state, "uninstalling");
         s.advance(Instant::now(), Utc::now());
         assert_eq!(s.get(&a.id).unwrap().app.state, "uninstalled");
-        s.uninstall(&scope(), &b.id, true, Instant::now(), Utc::now(), 1.0)
-            .unwrap();
+        uninstall(&mut s, &b.id, true, 1.0).unwrap();
         let rb = s.get(&b.id).unwrap();
         assert_eq!(rb.app.state, "uninstalled");
         let last: Vec<&str> = rb
@@ -1111,35 +1109,17 @@ mod tests {
             .map(|e| e.state.as_str())
             .collect();
         assert_eq!(last, vec!["uninstalled", "uninstalling"]);
-        let e = s
-            .uninstall(&scope(), &b.id, false, Instant::now(), Utc::now(), 0.0)
-            .unwrap_err();
+        let e = uninstall(&mut s, &b.id, false, 0.0).unwrap_err();
         assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
         // Configure after uninstall is a conflict.
-        let e = s
-            .configure(
-                &scope(),
-                &a.id,
-                &json!({}),
-                "u",
-                RULES,
-                Instant::now(),
-                Utc::now(),
-                0.0,
-            )
-            .unwrap_err();
+        let e = configure(&mut s, &a.id, json!({}), "u", Utc::now()).unwrap_err();
         assert_eq!(e.0.status(), StatusCode::CONFLICT);
     }
 
     #[test]
     fn scoping_hides_apps_of_other_projects() {
         let mut s = Store::default();
-        let a = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
+        let a = install_shell(&mut s);
         let other = Scope {
             cluster: "default",
             org: "superorg",
@@ -1222,18 +1202,8 @@ mod tests {
     #[test]
     fn list_filters_and_orders_newest_first() {
         let mut s = Store::default();
-        let a = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
-        let b = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
+        let a = install_shell(&mut s);
+        let b = install_shell(&mut s);
         s.force_state(&a.id, "errored", Utc::now());
         let all = s.list(&ListFilter::default());
         assert_eq!(all.len(), 2);
@@ -1259,12 +1229,7 @@ mod tests {
     #[test]
     fn synthetic_events_page_after_real_ones() {
         let mut s = Store::default();
-        let a = install(
-            &mut s,
-            json!({"template_name": "shell", "template_version": "latest"}),
-            0.0,
-        )
-        .unwrap();
+        let a = install_shell(&mut s);
         let rec = s.apps.get_mut(&a.id).unwrap();
         rec.synthetic_events = 5;
         assert_eq!(rec.total_events(), 6);
