@@ -3,7 +3,7 @@
 use apolo_apps_emulator::{start, Options};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -45,11 +45,26 @@ impl Emu {
     fn ws_url(&self, path: &str) -> String {
         format!("{}{}", self.base.replacen("http", "ws", 1), path)
     }
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .http
+    /// A request carrying the emulator's token, to add headers or a body to.
+    fn authed(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
             .request(method, self.url(path))
-            .bearer_auth(&self.token);
+            .bearer_auth(&self.token)
+    }
+    /// The raw response to a request with the token, for status, headers and body checks.
+    async fn send(&self, method: Method, path: &str) -> Response {
+        self.authed(method, path).send().await.expect("response")
+    }
+    /// The raw response to a request without any token.
+    async fn send_anon(&self, method: Method, path: &str) -> Response {
+        self.http
+            .request(method, self.url(path))
+            .send()
+            .await
+            .expect("response")
+    }
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.authed(method, path);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -74,6 +89,11 @@ impl Emu {
         assert_eq!(s, StatusCode::CREATED, "{app}");
         app
     }
+}
+
+/// A response header that must be there, as text.
+fn header<'a>(r: &'a Response, name: &str) -> &'a str {
+    r.headers()[name].to_str().unwrap()
 }
 
 #[tokio::test]
@@ -110,11 +130,8 @@ async fn config_reports_defaults_and_monitoring_on_same_host() {
     }
     // Without a token: still 200, not authorized.
     let anon: Value = e
-        .http
-        .get(e.url("/api/v1/config"))
-        .send()
+        .send_anon(Method::GET, "/api/v1/config")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -316,23 +333,15 @@ async fn install_configure_rollback_uninstall_lifecycle() {
     assert!(v["detail"].is_string());
     // Uninstall: 204, readable afterwards, then gone for a second DELETE.
     let r = e
-        .http
-        .delete(e.url(&format!("{V1_ALPHA}/instances/{id}")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, &format!("{V1_ALPHA}/instances/{id}"))
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert!(r.bytes().await.unwrap().is_empty());
     let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
     assert_eq!(got["state"], "uninstalled");
     let r = e
-        .http
-        .delete(e.url(&format!("{V1_ALPHA}/instances/{id}")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, &format!("{V1_ALPHA}/instances/{id}"))
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let (_, ev) = e.get(&format!("{V1_ALPHA}/instances/{id}/events")).await;
     assert_eq!(ev["items"][0]["state"], "uninstalled");
@@ -350,12 +359,11 @@ async fn realistic_clock_and_forced_uninstall() {
     let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
     assert_eq!(got["state"], "healthy");
     let r = e
-        .http
-        .delete(e.url(&format!("{V1_ALPHA}/instances/{id}?force=true")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::DELETE,
+            &format!("{V1_ALPHA}/instances/{id}?force=true"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
     assert_eq!(got["state"], "uninstalled");
@@ -439,17 +447,13 @@ async fn upgrades_templates_outputs_values() {
     assert_eq!(out["api_url"]["__type__"], "ServiceAPI[RestAPI]");
     let queued = "0f3c9a10-8d2e-4b6f-a1c3-5e7d9b2f4a60";
     let r = e
-        .http
-        .get(e.url(&format!("{V1_ALPHA}/instances/{queued}/output")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::GET,
+            &format!("{V1_ALPHA}/instances/{queued}/output"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(header(&r, "content-type").starts_with("text/plain"));
     let (s, _) = e
         .post(
             &format!("{V1_ALPHA}/instances/{queued}/output"),
@@ -479,9 +483,7 @@ async fn install_errors_have_platform_shapes() {
     let e = emu(&["--validation-status", "400"]).await;
     let path = format!("{V1_ALPHA}/instances");
     let send = |body: &'static str| {
-        e.http
-            .post(e.url(&path))
-            .bearer_auth(&e.token)
+        e.authed(Method::POST, &path)
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -522,9 +524,7 @@ async fn bad_inputs_never_break_the_server() {
     // Huge body: 413, with and without Content-Length.
     let big = vec![b'x'; 2 * 1024 * 1024];
     let r = e
-        .http
-        .post(e.url(&format!("{V1_ALPHA}/instances")))
-        .bearer_auth(&e.token)
+        .authed(Method::POST, &format!("{V1_ALPHA}/instances"))
         .body(big.clone())
         .send()
         .await
@@ -536,9 +536,7 @@ async fn bad_inputs_never_break_the_server() {
             .collect::<Vec<_>>(),
     );
     let r = e
-        .http
-        .post(e.url(&format!("{V1_ALPHA}/instances")))
-        .bearer_auth(&e.token)
+        .authed(Method::POST, &format!("{V1_ALPHA}/instances"))
         .body(reqwest::Body::wrap_stream(stream))
         .send()
         .await;
@@ -580,12 +578,11 @@ async fn bad_inputs_never_break_the_server() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let r = e
-        .http
-        .delete(e.url(&format!("{V1_ALPHA}/instances/{VSCODE}?force=maybe")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::DELETE,
+            &format!("{V1_ALPHA}/instances/{VSCODE}?force=maybe"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (s, v) = e
         .call(
@@ -690,12 +687,7 @@ async fn request_log_and_reset() {
     assert_eq!(log[1]["body"], r#"{"comment":"c"}"#);
     assert_eq!(log[1]["headers"]["content-type"], "application/json");
     assert_eq!(log[2]["path"], "/apis/apps/v2/instances/a%2Fb");
-    let r = e
-        .http
-        .delete(e.url("/_emulator/requests"))
-        .send()
-        .await
-        .unwrap();
+    let r = e.send_anon(Method::DELETE, "/_emulator/requests").await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let (_, log) = e.get("/_emulator/requests").await;
     assert_eq!(log, json!([]));
@@ -727,13 +719,7 @@ async fn faults_status_retry_after_times_malformed_delay_drop() {
     assert!(v["id"].is_string());
     let path = format!("/apis/apps/v2/instances/{SD}");
     for _ in 0..2 {
-        let r = e
-            .http
-            .get(e.url(&path))
-            .bearer_auth(&e.token)
-            .send()
-            .await
-            .unwrap();
+        let r = e.send(Method::GET, &path).await;
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(r.headers()["retry-after"], "2");
         assert_eq!(r.headers()["x-test"], "1");
@@ -749,24 +735,14 @@ async fn faults_status_retry_after_times_malformed_delay_drop() {
     .await;
     let (s, _) = e.get(&path).await;
     assert_eq!(s, StatusCode::OK);
-    e.http
-        .delete(e.url("/_emulator/faults"))
-        .send()
-        .await
-        .unwrap();
+    e.send_anon(Method::DELETE, "/_emulator/faults").await;
 
     e.post(
         "/_emulator/faults",
         json!({"path": "/apis/apps/v2/instances", "malformed_json": true, "times": 1}),
     )
     .await;
-    let r = e
-        .http
-        .get(e.url("/apis/apps/v2/instances"))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+    let r = e.send(Method::GET, "/apis/apps/v2/instances").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(serde_json::from_str::<Value>(&r.text().await.unwrap()).is_err());
 
@@ -786,9 +762,7 @@ async fn faults_status_retry_after_times_malformed_delay_drop() {
     )
     .await;
     let r = e
-        .http
-        .get(e.url("/apis/apps/v2/instances"))
-        .bearer_auth(&e.token)
+        .authed(Method::GET, "/apis/apps/v2/instances")
         .send()
         .await;
     assert!(r.is_err(), "connection dropped without a response");
@@ -818,23 +792,15 @@ async fn cors_preflight_and_headers() {
         .unwrap();
     assert!(r.status().is_success());
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
-    let allowed = r.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_ascii_lowercase();
+    let allowed = header(&r, "access-control-allow-headers").to_ascii_lowercase();
     assert!(
         allowed.contains("authorization") && allowed.contains("content-type"),
         "{allowed}"
     );
-    assert!(r.headers()["access-control-allow-methods"]
-        .to_str()
-        .unwrap()
-        .contains("PUT"));
+    assert!(header(&r, "access-control-allow-methods").contains("PUT"));
     let r = e
-        .http
-        .get(e.url("/apis/apps/v2/instances"))
+        .authed(Method::GET, "/apis/apps/v2/instances")
         .header("origin", "http://x")
-        .bearer_auth(&e.token)
         .send()
         .await
         .unwrap();
@@ -846,18 +812,14 @@ async fn cors_preflight_and_headers() {
     )
     .await;
     let r = e
-        .http
-        .get(e.url("/apis/apps/v2/instances"))
+        .authed(Method::GET, "/apis/apps/v2/instances")
         .header("origin", "http://x")
-        .bearer_auth(&e.token)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
-    assert!(r.headers()["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
+    assert!(header(&r, "access-control-expose-headers")
         .to_ascii_lowercase()
         .contains("retry-after"));
 }
@@ -874,19 +836,22 @@ async fn static_folders_with_module_and_wasm_mime_types() {
     let root = format!("/={}", dir.display());
     let pk = format!("/pkg={}", pkg.display());
     let e = emu(&["--serve", &root, "--serve", &pk]).await;
-    let ct = |r: &reqwest::Response| r.headers()["content-type"].to_str().unwrap().to_string();
-    let r = e.http.get(e.url("/")).send().await.unwrap();
+    let r = e.send_anon(Method::GET, "/").await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(ct(&r).starts_with("text/html"));
-    let r = e.http.get(e.url("/pkg/web.js")).send().await.unwrap();
-    assert!(ct(&r).starts_with("text/javascript"), "{}", ct(&r));
-    let r = e.http.get(e.url("/pkg/m.mjs")).send().await.unwrap();
-    assert!(ct(&r).starts_with("text/javascript"));
-    let r = e.http.get(e.url("/pkg/x.wasm")).send().await.unwrap();
-    assert_eq!(ct(&r), "application/wasm");
-    let r = e.http.get(e.url("/pkg/none.js")).send().await.unwrap();
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    let r = e.send_anon(Method::GET, "/pkg/web.js").await;
+    assert!(
+        header(&r, "content-type").starts_with("text/javascript"),
+        "{}",
+        header(&r, "content-type")
+    );
+    let r = e.send_anon(Method::GET, "/pkg/m.mjs").await;
+    assert!(header(&r, "content-type").starts_with("text/javascript"));
+    let r = e.send_anon(Method::GET, "/pkg/x.wasm").await;
+    assert_eq!(header(&r, "content-type"), "application/wasm");
+    let r = e.send_anon(Method::GET, "/pkg/none.js").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = e.http.get(e.url("/missing.html")).send().await.unwrap();
+    let r = e.send_anon(Method::GET, "/missing.html").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // API routes still win.
     let (s, _) = e.get(&format!("/apis/apps/v2/instances/{SD}")).await;
@@ -1136,11 +1101,8 @@ async fn logs_handshake_errors_have_status_and_x_error() {
     let (s, v) = e.get(&format!("/api/v1/apps/{SD}/containers")).await;
     assert_eq!((s, v), (StatusCode::OK, json!(["app", "model-loader"])));
     let r = e
-        .http
-        .get(e.url(&format!("/api/v1/apps/{SD}/containers")))
-        .send()
-        .await
-        .unwrap();
+        .send_anon(Method::GET, &format!("/api/v1/apps/{SD}/containers"))
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -1180,17 +1142,10 @@ async fn logs_ws_drop_after_bytes_and_http_variant() {
     // HTTP variant of a large stopped-app archive streams completely with the separator header.
     let stopped = "00000004-0000-4000-8000-000000000000"; // errored
     let r = e
-        .http
-        .get(e.url(&format!("/api/v1/apps/{stopped}/log")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(Method::GET, &format!("/api/v1/apps/{stopped}/log"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["x-separator"]
-        .to_str()
-        .unwrap()
-        .starts_with("=== Live logs ==="));
+    assert!(header(&r, "x-separator").starts_with("=== Live logs ==="));
     let body = r.text().await.unwrap();
     assert!(body.len() >= 200_000 - 100, "{}", body.len());
     assert!(
@@ -1235,17 +1190,13 @@ async fn slow_reader_does_not_stall_the_server() {
 async fn http_log_plain_and_ndjson() {
     let e = emu(&[]).await;
     let r = e
-        .http
-        .get(e.url(&format!("/api/v1/apps/{UNINSTALLED}/log?timestamps=true")))
-        .bearer_auth(&e.token)
-        .send()
-        .await
-        .unwrap();
+        .send(
+            Method::GET,
+            &format!("/api/v1/apps/{UNINSTALLED}/log?timestamps=true"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain"));
+    assert!(header(&r, "content-type").starts_with("text/plain"));
     let text = r.text().await.unwrap();
     assert_eq!(text.lines().count(), 40);
     assert!(text.starts_with("2025-05-07T19:00:00.000000Z shell shell: Pulling image (line 0)\n"));
@@ -1269,11 +1220,8 @@ async fn http_log_plain_and_ndjson() {
     );
     assert_eq!(text.lines().count(), 40);
     let r = e
-        .http
-        .get(e.url(&format!("/api/v1/apps/{UNINSTALLED}/log")))
-        .send()
-        .await
-        .unwrap();
+        .send_anon(Method::GET, &format!("/api/v1/apps/{UNINSTALLED}/log"))
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(r.headers()["x-error"], "401: Unauthorized");
     assert_eq!(r.text().await.unwrap(), "401: Unauthorized");
