@@ -889,6 +889,12 @@ async fn ws_connect(
     Ok((ws, proto))
 }
 
+/// Opens a log stream with the token in the Authorization header; the handshake must succeed.
+async fn ws_open(e: &Emu, path: &str) -> Ws {
+    let (ws, _) = ws_connect(e, path, None, true).await.unwrap();
+    ws
+}
+
 /// Reads binary frames until `pred` holds on the text so far, or the socket closes.
 /// Returns (text, close code if closed).
 async fn read_until(ws: &mut Ws, pred: impl Fn(&str) -> bool) -> (String, Option<u16>) {
@@ -991,7 +997,7 @@ async fn logs_since_prefix_container_filters() {
     let e = emu(&[]).await;
     // SD was created 2025-05-07T11:00Z; since +3 s skips 30 lines; containers alternate app/model-loader.
     let path = format!("/api/v1/apps/{SD}/log_ws?since=2025-05-07T11:00:03%2B00:00&prefix=true&container=model-loader");
-    let (mut ws, _) = ws_connect(&e, &path, None, true).await.unwrap();
+    let mut ws = ws_open(&e, &path).await;
     let (text, _) = read_until(&mut ws, |t| t.contains("live line")).await;
     let lines: Vec<&str> = text.lines().collect();
     let pod = "superorg-test3-stable-diffusion-704285b2-0";
@@ -1013,25 +1019,15 @@ async fn logs_since_prefix_container_filters() {
         "{live}"
     );
     // since before created_at is clamped: the full archive.
-    let (mut ws, _) = ws_connect(
-        &e,
-        &format!("/api/v1/apps/{SD}/log_ws?since=2020-01-01"),
-        None,
-        true,
-    )
-    .await
-    .unwrap();
+    let mut ws = ws_open(&e, &format!("/api/v1/apps/{SD}/log_ws?since=2020-01-01")).await;
     let (text, _) = read_until(&mut ws, |t| t.contains("live line")).await;
     assert!(text.starts_with("stable-diffusion app: Pulling image (line 0)\n"));
     // Live lines with timestamps carry nanoseconds.
-    let (mut ws, _) = ws_connect(
+    let mut ws = ws_open(
         &e,
         &format!("/api/v1/apps/{SD}/log_ws?timestamps=1&since=2030-01-01T00:00:00Z"),
-        None,
-        true,
     )
-    .await
-    .unwrap();
+    .await;
     let (text, _) = read_until(&mut ws, |t| t.contains("live line")).await;
     assert!(
         !text.contains("=== Live logs ==="),
@@ -1124,9 +1120,7 @@ async fn logs_ws_drop_after_bytes_and_http_variant() {
         json!({"path": "/api/v1/apps/*/log_ws", "ws_drop_after_bytes": 1000, "times": 1}),
     )
     .await;
-    let (mut ws, _) = ws_connect(&e, &format!("/api/v1/apps/{healthy}/log_ws"), None, true)
-        .await
-        .unwrap();
+    let mut ws = ws_open(&e, &format!("/api/v1/apps/{healthy}/log_ws")).await;
     let mut got = 0usize;
     let mut clean_close = false;
     while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
@@ -1172,9 +1166,7 @@ async fn slow_reader_does_not_stall_the_server() {
     .await;
     let healthy = "00000002-0000-4000-8000-000000000000";
     // Open the stream and read nothing: the producer must wait, other requests must go on.
-    let (mut ws, _) = ws_connect(&e, &format!("/api/v1/apps/{healthy}/log_ws"), None, true)
-        .await
-        .unwrap();
+    let mut ws = ws_open(&e, &format!("/api/v1/apps/{healthy}/log_ws")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (s, _) = e.get(&format!("/apis/apps/v2/instances/{healthy}")).await;
     assert_eq!(s, StatusCode::OK);
@@ -1231,14 +1223,11 @@ async fn http_log_plain_and_ndjson() {
 #[tokio::test(start_paused = true)]
 async fn logs_ping_every_30_seconds() {
     let e = emu(&[]).await;
-    let (mut ws, _) = ws_connect(
+    let mut ws = ws_open(
         &e,
         &format!("/api/v1/apps/{VSCODE}/log_ws?timestamps=false"),
-        None,
-        true,
     )
-    .await
-    .unwrap();
+    .await;
     let started = tokio::time::Instant::now();
     let mut live = 0;
     loop {
