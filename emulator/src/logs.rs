@@ -176,6 +176,11 @@ fn live_period(speed: f64) -> Duration {
     }
 }
 
+/// Sends what `buf` holds as one chunk and empties it; false when the reader is gone.
+async fn flush(tx: &mpsc::Sender<Bytes>, buf: &mut String) -> bool {
+    tx.send(Bytes::from(std::mem::take(buf))).await.is_ok()
+}
+
 /// Writes the stream into `tx`; every send is awaited, so a slow reader slows the producer.
 pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc::Sender<Bytes>) {
     let snapshot = {
@@ -220,21 +225,11 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
             buf.push_str(&line);
         }
         sent_archive = true;
-        if buf.len() >= CHUNK
-            && tx
-                .send(Bytes::from(std::mem::take(&mut buf)))
-                .await
-                .is_err()
-        {
+        if buf.len() >= CHUNK && !flush(&tx, &mut buf).await {
             return;
         }
     }
-    if !buf.is_empty()
-        && tx
-            .send(Bytes::from(std::mem::take(&mut buf)))
-            .await
-            .is_err()
-    {
+    if !buf.is_empty() && !flush(&tx, &mut buf).await {
         return;
     }
 
