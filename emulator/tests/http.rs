@@ -518,6 +518,66 @@ async fn install_errors_have_platform_shapes() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// Sends `body` and expects FastAPI's 422 with exactly this one `detail` item.
+async fn expect_422(e: &Emu, method: Method, path: &str, body: Value, detail: Value) {
+    let (s, v) = e.call(method.clone(), path, Some(body.clone())).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{method} {path} {body}"
+    );
+    assert_eq!(v, json!({ "detail": [detail] }), "{method} {path} {body}");
+}
+
+#[tokio::test]
+async fn body_type_errors_have_fastapi_shapes() {
+    let e = emu(&[]).await;
+    let install = format!("{V1_ALPHA}/instances");
+    let app = format!("{V1_ALPHA}/instances/{VSCODE}");
+    let rollback = format!("{app}/revisions/1/rollback");
+    let output = format!("{app}/output");
+    // A body with one field of the wrong type; an install's carries the required fields too.
+    let body = |path: &String, field: &str, value: &Value| {
+        let mut b = if *path == install {
+            json!({"template_name": "shell", "template_version": "latest"})
+        } else {
+            json!({})
+        };
+        b[field] = value.clone();
+        b
+    };
+    for (method, path) in [(Method::POST, &install), (Method::PUT, &app)] {
+        let detail = json!({"type": "model_attributes_type", "loc": ["body"], "msg": "Input should be a valid dictionary or object to extract fields from", "input": [1]});
+        expect_422(&e, method, path, json!([1]), detail).await;
+    }
+    for (method, path, field, value) in [
+        (Method::POST, &install, "template_name", json!(1)),
+        (Method::POST, &install, "display_name", json!(5)),
+        (Method::PUT, &app, "template_version", json!(1)),
+        (Method::PUT, &app, "comment", json!(1)),
+        (Method::PUT, &app, "display_name", json!(true)),
+        (Method::POST, &rollback, "comment", json!(2)),
+    ] {
+        let detail = json!({"type": "string_type", "loc": ["body", field], "msg": "Input should be a valid string", "input": value});
+        expect_422(&e, method, path, body(path, field, &value), detail).await;
+    }
+    for (method, path, field, value) in [
+        (Method::POST, &install, "input", json!("x")),
+        (Method::PUT, &app, "input", json!([])),
+        (Method::POST, &output, "output", json!("x")),
+    ] {
+        let detail = json!({"type": "dict_type", "loc": ["body", field], "msg": "Input should be a valid dictionary", "input": value});
+        expect_422(&e, method, path, body(path, field, &value), detail).await;
+    }
+    // None of them reached the store: still one revision, no new app.
+    let (_, revs) = e
+        .get(&format!("/apis/apps/v2/instances/{VSCODE}/revisions"))
+        .await;
+    assert_eq!(revs.as_array().unwrap().len(), 1);
+    let (_, list) = e.get("/apis/apps/v2/instances").await;
+    assert_eq!(list["total"], 9);
+}
+
 #[tokio::test]
 async fn bad_inputs_never_break_the_server() {
     let e = emu(&["--control"]).await;
