@@ -105,27 +105,25 @@ export function createApi(wasm) {
     });
   }
 
-  // One boundary call: validation before anything is sent, an already aborted signal sends nothing.
-  async function call(signal, start) {
+  // Starts a boundary call: an already aborted signal sends nothing, and validation errors thrown
+  // synchronously by the boundary become the matching Error subclass.
+  function begin(signal, start) {
     if (signal?.aborted) throw signal.reason;
-    let p;
     try {
-      p = start();
+      return start();
     } catch (e) {
       throw toError(e);
     }
-    return settle(p, signal);
+  }
+
+  // One boundary call: validation before anything is sent, an already aborted signal sends nothing.
+  async function call(signal, start) {
+    return settle(begin(signal, start), signal);
   }
 
   // Items of a PageCursor, one page fetched per pull of an empty buffer.
   async function* pageItems(openCursor, signal) {
-    if (signal?.aborted) throw signal.reason;
-    let cursor;
-    try {
-      cursor = openCursor();
-    } catch (e) {
-      throw toError(e);
-    }
+    const cursor = begin(signal, openCursor);
     try {
       for (;;) {
         if (signal?.aborted) throw signal.reason;
