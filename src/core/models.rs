@@ -248,12 +248,14 @@ pub fn decode_list<T: DeserializeOwned>(status: u16, value: Value) -> Result<Vec
 /// `data.get("items", [])`).
 pub fn decode_items<T: DeserializeOwned>(
     status: u16,
-    body: &Value,
+    mut body: Value,
     required: bool,
 ) -> Result<Vec<T>> {
-    match body.get("items") {
-        Some(items @ Value::Array(_)) => decode_list(status, items.clone()),
-        None | Some(Value::Null) if !required && body.is_object() => Ok(Vec::new()),
+    let is_object = body.is_object();
+    // Taken, not cloned: a page's items are decoded once.
+    match body.get_mut("items").map(Value::take) {
+        Some(items @ Value::Array(_)) => decode_list(status, items),
+        None | Some(Value::Null) if !required && is_object => Ok(Vec::new()),
         _ => Err(ApiError::bad_response(
             status,
             "no \"items\" list in the answer",
@@ -366,7 +368,7 @@ mod tests {
         let body = json!({"items":[
             {"app_instance_id":"old","type":"RestAPI","path":"$.a","value":{"host":"h"}},
             {"instance_id":"new","type":"dict","path":"$.b"}]});
-        let values: Vec<AppValue> = decode_items(200, &body, true).unwrap();
+        let values: Vec<AppValue> = decode_items(200, body, true).unwrap();
         assert_eq!(values[0].instance_id.as_deref(), Some("old"));
         assert_eq!(values[1].instance_id.as_deref(), Some("new"));
         assert_eq!(values[1].value, Value::Null);
@@ -375,7 +377,7 @@ mod tests {
             out,
             json!({"instance_id":"old","type":"RestAPI","path":"$.a","value":{"host":"h"}})
         );
-        assert!(decode_items::<AppValue>(200, &json!({}), true).is_err());
+        assert!(decode_items::<AppValue>(200, json!({}), true).is_err());
     }
 
     #[test]
@@ -402,7 +404,7 @@ mod tests {
         )
         .unwrap();
         assert!(ev.resources.is_empty());
-        assert!(decode_items::<AppEvent>(200, &json!({"total": 0}), false)
+        assert!(decode_items::<AppEvent>(200, json!({"total": 0}), false)
             .unwrap()
             .is_empty());
     }

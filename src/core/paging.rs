@@ -1,9 +1,13 @@
 //! Lazy pagination state, as the SDK pages `list` and `get_events`.
 
 use super::error::{ApiError, Result};
-use super::models::{decode_items, App, AppEvent};
+use super::models::{App, AppEvent};
 use super::requests::{Method, RequestSpec};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
+use std::fmt;
+use std::marker::PhantomData;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageKind {
@@ -68,48 +72,96 @@ impl PageCursor {
         })
     }
 
-    /// Takes the answer to `next_request()`; stops once `page >= pages` (missing = 1).
-    pub fn accept(&mut self, status: u16, body: &Value) -> Result<Page> {
-        let parsed = self.parse(status, body);
+    /// Takes the body text answering `next_request()`; stops once `page >= pages` (missing = 1).
+    pub fn accept(&mut self, status: u16, body: &str) -> Result<Page> {
+        let parsed = match self.kind {
+            PageKind::Apps => parse_page(status, body, true).map(|(i, n)| (Page::Apps(i), n)),
+            PageKind::Events => parse_page(status, body, false).map(|(i, n)| (Page::Events(i), n)),
+        };
         match &parsed {
             Ok((_, pages)) if (self.page as f64) < *pages => self.page += 1,
             _ => self.done = true,
         }
         parsed.map(|(page, _)| page)
     }
+}
 
-    fn parse(&self, status: u16, body: &Value) -> Result<(Page, f64)> {
-        let pages = match body.get("pages") {
-            None | Some(Value::Null) => 1.0,
-            Some(Value::Number(n)) => n.as_f64().unwrap_or(1.0),
-            Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),
-        };
-        let page = match self.kind {
-            PageKind::Apps => Page::Apps(decode_items(status, body, true)?),
-            PageKind::Events => Page::Events(decode_items(status, body, false)?),
-        };
-        Ok((page, pages))
+/// A page's `items` and `pages`, read from the body text in one pass: the other keys are
+/// skipped instead of built into a tree first. A repeated key counts once, the last time.
+struct Envelope<T> {
+    items: Option<Vec<T>>,
+    pages: Option<Value>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Fields<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+            type Value = Envelope<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<Envelope<T>, A::Error> {
+                let mut env = Envelope {
+                    items: None,
+                    pages: None,
+                };
+                while let Some(key) = m.next_key::<String>()? {
+                    match key.as_str() {
+                        "items" => env.items = m.next_value()?,
+                        "pages" => env.pages = Some(m.next_value()?),
+                        _ => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(env)
+            }
+        }
+        d.deserialize_map(Fields(PhantomData))
+    }
+}
+
+/// The items (required for apps; absent or null is [] for events) and the page count of a page.
+fn parse_page<T: DeserializeOwned>(
+    status: u16,
+    body: &str,
+    required: bool,
+) -> Result<(Vec<T>, f64)> {
+    let env: Envelope<T> = serde_json::from_str(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::bad_response(status, format!("not JSON ({e})"))
+        } else {
+            ApiError::bad_response(status, e)
+        }
+    })?;
+    let pages = match env.pages {
+        None | Some(Value::Null) => 1.0,
+        Some(Value::Number(n)) => n.as_f64().unwrap_or(1.0),
+        Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),
+    };
+    match env.items {
+        Some(items) => Ok((items, pages)),
+        None if !required => Ok((Vec::new(), pages)),
+        None => Err(ApiError::bad_response(
+            status,
+            "no \"items\" list in the answer",
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::Defaults;
+    use crate::core::requests::tests::api_at;
     use crate::core::requests::{Api, Scope};
     use serde_json::json;
 
     fn api() -> Api {
-        Api::new(
-            "http://h/api/v1",
-            Defaults {
-                cluster: Some("default".into()),
-                org: Some("superorg".into()),
-                project: Some("alpha".into()),
-                monitoring_url: None,
-            },
-        )
-        .unwrap()
+        api_at("http://h/api/v1")
     }
 
     fn app(id: &str) -> Value {
@@ -141,7 +193,7 @@ mod tests {
         let Page::Apps(items) = c
             .accept(
                 200,
-                &json!({"items":[app("a")],"total":2,"page":1,"size":1,"pages":2}),
+                &json!({"items":[app("a")],"total":2,"page":1,"size":1,"pages":2}).to_string(),
             )
             .unwrap()
         else {
@@ -149,7 +201,7 @@ mod tests {
         };
         assert_eq!(items[0].id, "a");
         assert_eq!(url(&c).unwrap(), "/apis/apps/v2/instances?cluster=default&org=superorg&project=alpha&page=2&states=queued&states=progressing&states=healthy&states=degraded&states=errored&states=uninstalling");
-        c.accept(200, &json!({"items":[app("b")],"pages":2}))
+        c.accept(200, &json!({"items":[app("b")],"pages":2}).to_string())
             .unwrap();
         assert_eq!(url(&c), None);
     }
@@ -169,14 +221,43 @@ mod tests {
             url(&c).unwrap(),
             "/apis/apps/v2/instances?cluster=default&org=superorg&project=p2&page=1"
         );
-        c.accept(200, &json!({"items":[]})).unwrap(); // pages missing = 1
+        c.accept(200, &json!({"items":[]}).to_string()).unwrap(); // pages missing = 1
         assert_eq!(url(&c), None);
         let mut c = api().list(&Scope::default(), &[]).unwrap();
-        c.accept(200, &json!({"items":[],"pages":0})).unwrap();
+        c.accept(200, &json!({"items":[],"pages":0}).to_string())
+            .unwrap();
         assert_eq!(url(&c), None);
         let mut c = api().list(&Scope::default(), &[]).unwrap();
-        assert!(c.accept(200, &json!({"pages":3})).is_err()); // items is required
+        assert!(c.accept(200, &json!({"pages":3}).to_string()).is_err()); // items is required
         assert_eq!(url(&c), None);
+    }
+
+    #[test]
+    fn malformed_pages_are_bad_responses_and_stop() {
+        for body in [
+            "not json",
+            "",
+            "[]",
+            r#"{"items":"x"}"#,
+            r#"{"items":[],"pages":"2"}"#,
+            r#"{"items":[{"id":"a"}]}"#,
+            r#"{"items":[]} trailing"#,
+        ] {
+            let mut c = api().list(&Scope::default(), &[]).unwrap();
+            let e = c.accept(201, body).unwrap_err();
+            assert_eq!(
+                (e.kind.name(), e.status),
+                ("BadGateway", Some(201)),
+                "{body}"
+            );
+            assert_eq!(url(&c), None, "{body}");
+        }
+        let mut c = api().list(&Scope::default(), &[]).unwrap();
+        assert!(c
+            .accept(200, "not json")
+            .unwrap_err()
+            .message
+            .contains("not JSON"));
     }
 
     #[test]
@@ -187,7 +268,10 @@ mod tests {
             "/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/id1/events"
         );
         let ev = json!({"created_at":"2025-11-27T12:23:47.555539Z","state":"queued","reason":null});
-        let Page::Events(items) = c.accept(200, &json!({"items":[ev],"pages":3})).unwrap() else {
+        let Page::Events(items) = c
+            .accept(200, &json!({"items":[ev],"pages":3}).to_string())
+            .unwrap()
+        else {
             panic!()
         };
         assert_eq!(items.len(), 1);
@@ -195,9 +279,10 @@ mod tests {
             url(&c).unwrap(),
             "/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/id1/events?page=2"
         );
-        c.accept(200, &json!({"pages":3})).unwrap(); // items defaults to []
+        c.accept(200, &json!({"pages":3}).to_string()).unwrap(); // items defaults to []
         assert!(url(&c).unwrap().ends_with("events?page=3"));
-        c.accept(200, &json!({"items":[],"pages":3})).unwrap();
+        c.accept(200, &json!({"items":[],"pages":3}).to_string())
+            .unwrap();
         assert_eq!(url(&c), None);
     }
 }

@@ -305,15 +305,16 @@ impl Api {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
     const ID: &str = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4";
 
-    fn api() -> Api {
+    /// The tests' client: default/superorg/alpha on `api_url`.
+    pub(crate) fn api_at(api_url: &str) -> Api {
         Api::new(
-            "https://api.example/api/v1",
+            api_url,
             Defaults {
                 cluster: Some("default".into()),
                 org: Some("superorg".into()),
@@ -322,6 +323,10 @@ mod tests {
             },
         )
         .unwrap()
+    }
+
+    fn api() -> Api {
+        api_at("https://api.example/api/v1")
     }
 
     fn path(r: &RequestSpec) -> String {

@@ -5,7 +5,7 @@ use crate::core::error::{redact, ApiError, ErrorKind};
 use crate::core::models::parse_body;
 use crate::core::requests::{Method, RequestSpec};
 use gloo_net::http::RequestBuilder;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
 use serde_json::Value;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -39,6 +39,14 @@ pub type Outcome<T> = std::result::Result<T, Failure>;
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+}
+
+/// A successful (< 400) answer's body text, with the request it answered (token redacted).
+pub struct Reply {
+    pub status: u16,
+    pub text: String,
+    pub method: &'static str,
+    pub url: String,
 }
 
 pub struct Http {
@@ -87,28 +95,78 @@ fn js_message(e: &JsValue) -> String {
     text
 }
 
+/// The body's bytes through `arrayBuffer()` (one copy into wasm memory, no UTF-16 string on the
+/// way), or through `text()` for a Response-like object without it. `Err(None)`: not a Response.
+async fn read_body(response: &JsValue) -> std::result::Result<Vec<u8>, Option<JsValue>> {
+    let method = |name: &str| match Reflect::get(response, &JsValue::from_str(name)) {
+        Ok(f) if f.is_function() => Some(f.unchecked_into::<Function>()),
+        _ => None,
+    };
+    let (read, as_bytes) = match (method("arrayBuffer"), method("text")) {
+        (Some(f), _) => (f, true),
+        (None, Some(f)) => (f, false),
+        (None, None) => return Err(None),
+    };
+    let started = read.call0(response).map_err(Some)?;
+    let value = JsFuture::from(Promise::resolve(&started))
+        .await
+        .map_err(Some)?;
+    Ok(if as_bytes {
+        Uint8Array::new(&value).to_vec()
+    } else {
+        value.as_string().unwrap_or_default().into_bytes()
+    })
+}
+
+/// The body decoded as `Response.text()` does: UTF-8 without a leading BOM, invalid bytes as
+/// U+FFFD; valid UTF-8 (the usual case) is taken without a copy.
+fn utf8_text(mut bytes: Vec<u8>) -> String {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 impl Http {
+    /// A failure of this exchange, its message redacted; `url` is already redacted.
+    fn failure(&self, kind: ErrorKind, msg: &str, method: &str, url: &str) -> Failure {
+        let mut e = ApiError::new(kind, redact(msg, &self.token));
+        e.method = Some(method.to_string());
+        e.url = Some(url.to_string());
+        Failure::Api(e)
+    }
+
     /// Sends `spec`; an answer ≥ 400 becomes the SDK's error, anything else is parsed as JSON.
     pub async fn send(&self, spec: &RequestSpec, signal: Option<&AbortSignal>) -> Outcome<Answer> {
+        let r = self.exchange(spec, signal).await?;
+        match parse_body(r.status, &r.text) {
+            Ok(body) => Ok(Answer {
+                status: r.status,
+                body,
+            }),
+            Err(e) => Err(self.body_error(&r, e)),
+        }
+    }
+
+    /// An error about a reply's body, naming the request it answered, without the token.
+    pub fn body_error(&self, r: &Reply, e: Box<ApiError>) -> Failure {
+        Failure::Api(e.with_request(r.method, &r.url).redacted(&self.token))
+    }
+
+    /// Sends `spec`; an answer ≥ 400 becomes the SDK's error, anything else is returned as text.
+    pub async fn exchange(
+        &self,
+        spec: &RequestSpec,
+        signal: Option<&AbortSignal>,
+    ) -> Outcome<Reply> {
         let method = spec.method.as_str();
         let shown_url = redact(&spec.display_url(), &self.token);
-        let fail = |kind: ErrorKind, msg: String| {
-            let mut e = ApiError::new(kind, redact(&msg, &self.token));
-            e.method = Some(method.to_string());
-            e.url = Some(shown_url.clone());
-            Failure::Api(e)
-        };
+        let fail = |kind: ErrorKind, msg: String| self.failure(kind, &msg, method, &shown_url);
         if let Some(s) = signal {
             if s.aborted() {
                 return Err(Failure::Abort(s.reason()));
             }
         }
-        let controller = AbortController::new().map_err(|e| {
-            fail(
-                ErrorKind::Connection,
-                format!("AbortController unavailable: {}", js_message(&e)),
-            )
-        })?;
         let timed_out = Rc::new(Cell::new(false));
         let mut guard = Guard {
             signal: signal.cloned(),
@@ -116,24 +174,37 @@ impl Http {
             timer: None,
             _on_timeout: None,
         };
-        if let Some(s) = signal {
-            let (c, s2) = (controller.clone(), s.clone());
-            let cb = Closure::<dyn FnMut()>::new(move || c.abort_with_reason(&s2.reason()));
-            let _ = s.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
-            guard.on_abort = Some(cb);
-        }
-        if let Some(ms) = self.timeout_ms {
-            let (c, flag) = (controller.clone(), timed_out.clone());
-            let cb = Closure::<dyn FnMut()>::new(move || {
-                flag.set(true);
-                c.abort();
-            });
-            guard.timer = Some(set_timeout(
-                cb.as_ref().unchecked_ref(),
-                ms.min(2_147_483_647.0),
-            ));
-            guard._on_timeout = Some(cb);
-        }
+        // A controller only for a timeout (joined with the caller's signal, if any); without one
+        // the caller's signal goes to fetch as is, and a plain call needs no signal at all.
+        let fetch_signal = match self.timeout_ms {
+            None => signal.cloned(),
+            Some(ms) => {
+                let controller = AbortController::new().map_err(|e| {
+                    fail(
+                        ErrorKind::Connection,
+                        format!("AbortController unavailable: {}", js_message(&e)),
+                    )
+                })?;
+                if let Some(s) = signal {
+                    let (c, s2) = (controller.clone(), s.clone());
+                    let cb = Closure::<dyn FnMut()>::new(move || c.abort_with_reason(&s2.reason()));
+                    let _ =
+                        s.add_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
+                    guard.on_abort = Some(cb);
+                }
+                let (c, flag) = (controller.clone(), timed_out.clone());
+                let cb = Closure::<dyn FnMut()>::new(move || {
+                    flag.set(true);
+                    c.abort();
+                });
+                guard.timer = Some(set_timeout(
+                    cb.as_ref().unchecked_ref(),
+                    ms.min(2_147_483_647.0),
+                ));
+                guard._on_timeout = Some(cb);
+                Some(controller.signal())
+            }
+        };
 
         let mut builder = RequestBuilder::new(&spec.url)
             .method(match spec.method {
@@ -144,7 +215,7 @@ impl Http {
             })
             .query(spec.query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .header("Authorization", &format!("Bearer {}", self.token))
-            .abort_signal(Some(&controller.signal()));
+            .abort_signal(fetch_signal.as_ref());
         let request = match &spec.body {
             Some(body) => {
                 let text = serde_json::to_string(body).map_err(|e| {
@@ -166,12 +237,7 @@ impl Http {
         })?;
         let raw: web_sys::Request = request.into();
         let sent_url = redact(&raw.url(), &self.token);
-        let fail = |kind: ErrorKind, msg: String| {
-            let mut e = ApiError::new(kind, redact(&msg, &self.token));
-            e.method = Some(method.to_string());
-            e.url = Some(sent_url.clone());
-            Failure::Api(e)
-        };
+        let fail = |kind: ErrorKind, msg: String| self.failure(kind, &msg, method, &sent_url);
         // Whether a rejection was the caller's abort, our timeout or the network.
         let classify = |e: JsValue| match signal {
             Some(s) if s.aborted() => Failure::Abort(s.reason()),
@@ -213,32 +279,25 @@ impl Http {
                     "fetch did not return a Response".into(),
                 )
             })? as u16;
-        let text_fn: Function = match Reflect::get(&response, &JsValue::from_str("text")) {
-            Ok(f) if f.is_function() => f.unchecked_into(),
-            _ => {
-                return Err(fail(
-                    ErrorKind::Connection,
-                    "fetch did not return a Response".into(),
-                ))
-            }
-        };
-        let text_promise = text_fn.call0(&response).map_err(&classify)?;
-        let text = JsFuture::from(Promise::resolve(&text_promise))
-            .await
-            .map_err(&classify)?
-            .as_string()
-            .unwrap_or_default();
+        let bytes = read_body(&response).await.map_err(|e| match e {
+            Some(e) => classify(e),
+            None => fail(
+                ErrorKind::Connection,
+                "fetch did not return a Response".into(),
+            ),
+        })?;
+        let text = utf8_text(bytes);
         drop(guard);
 
         if status >= 400 || status == 0 {
             let e = ApiError::from_response(status, &text).with_request(method, &sent_url);
             return Err(Failure::Api(e.redacted(&self.token)));
         }
-        match parse_body(status, &text) {
-            Ok(body) => Ok(Answer { status, body }),
-            Err(e) => Err(Failure::Api(
-                e.with_request(method, &sent_url).redacted(&self.token),
-            )),
-        }
+        Ok(Reply {
+            status,
+            text,
+            method,
+            url: sent_url,
+        })
     }
 }

@@ -34,40 +34,41 @@ pub fn error_object(e: &ApiError) -> JsValue {
     obj.into()
 }
 
-fn serializer() -> serde_wasm_bindgen::Serializer {
-    // Maps as plain objects, 64-bit integers as numbers, None as null: what JSON.parse gives.
-    serde_wasm_bindgen::Serializer::json_compatible()
+/// Any serializable value as the JS value `JSON.parse` gives for its JSON text: one string
+/// across the boundary and the engine's own parser, instead of one crossing per key and value.
+pub fn plain_to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
+    let text = serde_json::to_string(v)
+        .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))?;
+    js_sys::JSON::parse(&text).map_err(|_| ApiError::bad_response(200, "cannot convert to JS"))
 }
 
 pub fn value_to_js(v: &Value) -> Result<JsValue> {
     plain_to_js(v)
 }
 
-/// A model without timestamps (or any JSON) as a plain JS object.
-pub fn plain_to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
-    v.serialize(&serializer())
-        .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))
-}
-
-/// A model as a plain object, its timestamps as `Date`s.
-pub fn model_to_js<T: Serialize + HasDates>(m: &T) -> Result<JsValue> {
-    let obj = m
-        .serialize(&serializer())
-        .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))?;
+/// Replaces `obj`'s timestamp fields (epoch milliseconds after `plain_to_js`) with `Date`s.
+fn set_dates<T: HasDates>(obj: &JsValue, m: &T) {
     for (key, millis) in m.dates() {
         let v = match millis {
             Some(ms) => Date::new(&JsValue::from_f64(ms)).into(),
             None => JsValue::NULL,
         };
-        let _ = Reflect::set(&obj, &JsValue::from_str(key), &v);
+        let _ = Reflect::set(obj, &JsValue::from_str(key), &v);
     }
+}
+
+/// A model as a plain object, its timestamps as `Date`s.
+pub fn model_to_js<T: Serialize + HasDates>(m: &T) -> Result<JsValue> {
+    let obj = plain_to_js(m)?;
+    set_dates(&obj, m);
     Ok(obj)
 }
 
+/// Models as an array of plain objects with `Date`s, converted in one piece.
 pub fn models_to_js<T: Serialize + HasDates>(items: &[T]) -> Result<JsValue> {
-    let arr = Array::new();
-    for m in items {
-        arr.push(&model_to_js(m)?);
+    let arr = Array::from(&plain_to_js(items)?);
+    for (i, m) in (0u32..).zip(items) {
+        set_dates(&arr.get(i), m);
     }
     Ok(arr.into())
 }
@@ -148,58 +149,48 @@ impl Opts {
         })
     }
 
-    pub fn string(&self, key: &str) -> Result<Option<String>> {
+    /// The property converted by `convert`; a value it refuses is "`key` must be {what}".
+    fn typed<T>(
+        &self,
+        key: &str,
+        what: &str,
+        convert: impl FnOnce(JsValue) -> Option<T>,
+    ) -> Result<Option<T>> {
         match self.get(key)? {
             None => Ok(None),
-            Some(v) => v
-                .as_string()
+            Some(v) => convert(v)
                 .map(Some)
-                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a string"))),
+                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be {what}"))),
         }
     }
 
+    pub fn string(&self, key: &str) -> Result<Option<String>> {
+        self.typed(key, "a string", |v| v.as_string())
+    }
+
     pub fn bool(&self, key: &str) -> Result<bool> {
-        match self.get(key)? {
-            None => Ok(false),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a boolean"))),
-        }
+        Ok(self
+            .typed(key, "a boolean", |v| v.as_bool())?
+            .unwrap_or(false))
     }
 
     /// A safe integer (revision numbers).
     pub fn integer(&self, key: &str) -> Result<Option<i64>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => integer_arg(&v, &format!("`{key}`")).map(Some),
-        }
+        self.typed(key, "an integer", |v| safe_integer(&v))
     }
 
     pub fn number(&self, key: &str) -> Result<Option<f64>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => v
-                .as_f64()
-                .map(Some)
-                .ok_or_else(|| ApiError::illegal_argument(format!("`{key}` must be a number"))),
-        }
+        self.typed(key, "a number", |v| v.as_f64())
     }
 
     pub fn function(&self, key: &str) -> Result<Option<Function>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) if v.is_function() => Ok(Some(v.unchecked_into())),
-            Some(_) => Err(ApiError::illegal_argument(format!(
-                "`{key}` must be a function"
-            ))),
-        }
+        self.typed(key, "a function", |v| {
+            v.is_function().then(|| v.unchecked_into())
+        })
     }
 
     pub fn strings(&self, key: &str) -> Result<Option<Vec<String>>> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(v) => string_list(&v, &format!("`{key}`")).map(Some),
-        }
+        self.typed(key, "an array of strings", |v| string_list(&v, "").ok())
     }
 
     pub fn signal(&self) -> Result<Option<AbortSignal>> {
@@ -207,13 +198,14 @@ impl Opts {
     }
 }
 
+fn safe_integer(v: &JsValue) -> Option<i64> {
+    v.as_f64()
+        .filter(|n| n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0)
+        .map(|n| n as i64)
+}
+
 pub fn integer_arg(v: &JsValue, what: &str) -> Result<i64> {
-    match v.as_f64() {
-        Some(n) if n.fract() == 0.0 && n.abs() <= 9_007_199_254_740_991.0 => Ok(n as i64),
-        _ => Err(ApiError::illegal_argument(format!(
-            "{what} must be an integer"
-        ))),
-    }
+    safe_integer(v).ok_or_else(|| ApiError::illegal_argument(format!("{what} must be an integer")))
 }
 
 pub fn string_list(v: &JsValue, what: &str) -> Result<Vec<String>> {

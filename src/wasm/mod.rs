@@ -44,6 +44,12 @@ impl Inner {
         self.http.send(spec, signal).await
     }
 
+    /// Sends `spec` and converts its answer, one App, into a JS object with Dates.
+    async fn app(&self, spec: &RequestSpec, signal: Option<&AbortSignal>) -> Outcome<JsValue> {
+        let a = self.send(spec, signal).await?;
+        Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
+    }
+
     async fn server_config(&self, signal: Option<&AbortSignal>) -> Outcome<Rc<ServerConfig>> {
         if let Some(c) = self.config.borrow().as_ref() {
             return Ok(c.clone());
@@ -212,8 +218,7 @@ impl Core {
         promise(self.inner.clone(), move |i| async move {
             let o = Opts::new(&opts, "options")?;
             let spec = i.api.get(&js::string_arg(&app_id, "appId")?)?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
+            i.app(&spec, o.signal()?.as_ref()).await
         })
     }
 
@@ -239,8 +244,7 @@ impl Core {
             let spec = i
                 .api
                 .install(&scope(&o)?, serde_json::Value::Object(data))?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
+            i.app(&spec, o.signal()?.as_ref()).await
         })
     }
 
@@ -283,8 +287,7 @@ impl Core {
             }
             let body = configure::body(&data, comment.as_deref(), plan.target_version.as_deref());
             let put = i.api.configure(&existing, &app_id, body)?;
-            let a = i.send(&put, signal.as_ref()).await?;
-            Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
+            i.app(&put, signal.as_ref()).await
         })
     }
 
@@ -312,7 +315,7 @@ impl Core {
                 o.string("valueType")?.as_deref(),
             )?;
             let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            let values: Vec<AppValue> = decode_items(a.status, &a.body, true)?;
+            let values: Vec<AppValue> = decode_items(a.status, a.body, true)?;
             Ok(js::plain_to_js(&values)?)
         })
     }
@@ -389,8 +392,7 @@ impl Core {
                 n,
                 comment.as_deref(),
             )?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
+            i.app(&spec, o.signal()?.as_ref()).await
         })
     }
 
@@ -517,12 +519,13 @@ impl PageCursor {
                 .into());
             }
             let _busy = Busy(busy);
-            let a = i.send(&spec, signal.as_ref()).await?;
-            let page = state
-                .borrow_mut()
-                .as_mut()
-                .map_err(|e| e.clone())
-                .and_then(|c| c.accept(a.status, &a.body))?;
+            let r = i.http.exchange(&spec, signal.as_ref()).await?;
+            let page = match state.borrow_mut().as_mut() {
+                Err(e) => Err(Failure::Api(e.clone())),
+                Ok(c) => c
+                    .accept(r.status, &r.text)
+                    .map_err(|e| i.http.body_error(&r, e)),
+            }?;
             Ok(match page {
                 Page::Apps(items) => js::models_to_js(&items)?,
                 Page::Events(items) => js::models_to_js(&items)?,
