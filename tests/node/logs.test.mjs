@@ -16,6 +16,8 @@ after(() => emu?.stop());
 beforeEach(() => emu.reset());
 
 const logWs = (id) => `/api/v1/apps/${id}/log_ws`;
+// The runtime's own WebSocket (Node >= 22), captured before any test swaps the global.
+const NATIVE_WEBSOCKET = globalThis.WebSocket;
 
 describe('logs from the emulator', () => {
   test('since and timestamps on the wire, subprotocol auth (Appendix B #22)', async () => {
@@ -163,6 +165,22 @@ describe('logs with undici\'s WebSocket (the global one of Node >= 22)', () => {
       globalThis.WebSocket = saved;
     }
   });
+});
+
+describe('logs with the runtime\'s own global WebSocket', () => {
+  // tests/node/run.sh runs this file on Node 20 and on Node 22; on Node 20 there is none to test.
+  test('no WebSocket option: subprotocol auth alone, lines arrive, a live stream can be left, errors are typed',
+    { skip: NATIVE_WEBSOCKET ? false : `Node ${process.version} has no global WebSocket` }, async () => {
+      assert.equal(globalThis.WebSocket, NATIVE_WEBSOCKET);
+      const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token, project: 'alpha', cluster: 'default', org: 'superorg' });
+      const lines = await collect(client.apps.logLines(DEMO.shellErrored, { timestamps: true }));
+      assert.equal(lines.length, 40);
+      const req = (await emu.requests()).find((r) => r.path === logWs(DEMO.shellErrored));
+      assert.equal(req.headers['sec-websocket-protocol'], `logs.apolo.us, bearer.apolo.us-${emu.token}`);
+      assert.equal(req.headers.authorization, undefined);
+      for await (const chunk of client.apps.logs(DEMO.vscode)) { assert.ok(chunk.byteLength > 0); break; }
+      await assert.rejects(collect(client.apps.logs('no-such-app')), ResourceNotFound);
+    });
 });
 
 describe('logs errors', () => {
