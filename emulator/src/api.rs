@@ -2,7 +2,7 @@
 
 use crate::catalog;
 use crate::emu::Emu;
-use crate::store::{intern_state, not_a_dict, optional_str, ListFilter, Scope, Store};
+use crate::store::{intern_state, not_a_dict, optional_str, At, ListFilter, Scope, Store};
 use crate::util::{json_response, page_req, text_response, ApiError, Query};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Instant;
 
 type S = State<Arc<Emu>>;
 type R = Result<Response, ApiError>;
@@ -347,16 +346,8 @@ async fn v1_template(
 async fn install(State(emu): S, headers: HeaderMap, P(p): P<V1>, body: Bytes) -> R {
     let u = user(&headers)?;
     let body = parse_body(&body)?;
-    let (rules, speed) = (emu.settings().rules(), emu.speed());
-    let app = emu.store().install(
-        &scope!(p),
-        &body,
-        &u,
-        rules,
-        Instant::now(),
-        chrono::Utc::now(),
-        speed,
-    )?;
+    let (rules, at) = (emu.settings().rules(), At::now(emu.speed()));
+    let app = emu.store().install(&scope!(p), &body, &u, rules, at)?;
     emu.notify();
     Ok(json_response(StatusCode::CREATED, &app.to_json()))
 }
@@ -364,17 +355,10 @@ async fn install(State(emu): S, headers: HeaderMap, P(p): P<V1>, body: Bytes) ->
 async fn configure(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, body: Bytes) -> R {
     let u = user(&headers)?;
     let body = parse_body(&body)?;
-    let (rules, speed) = (emu.settings().rules(), emu.speed());
-    let app = emu.store().configure(
-        &scope!(p),
-        &p.id,
-        &body,
-        &u,
-        rules,
-        Instant::now(),
-        chrono::Utc::now(),
-        speed,
-    )?;
+    let (rules, at) = (emu.settings().rules(), At::now(emu.speed()));
+    let app = emu
+        .store()
+        .configure(&scope!(p), &p.id, &body, &u, rules, at)?;
     emu.notify();
     ok(app.to_json())
 }
@@ -395,15 +379,8 @@ async fn uninstall(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q)
             ))
         }
     };
-    let speed = emu.speed();
-    emu.store().uninstall(
-        &scope!(p),
-        &p.id,
-        force,
-        Instant::now(),
-        chrono::Utc::now(),
-        speed,
-    )?;
+    let at = At::now(emu.speed());
+    emu.store().uninstall(&scope!(p), &p.id, force, at)?;
     emu.notify();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -510,17 +487,10 @@ async fn rollback(State(emu): S, headers: HeaderMap, P(p): P<V1Rev>, body: Bytes
         parse_body(&body)?
     };
     let comment = optional_str(&body, "comment")?;
-    let speed = emu.speed();
-    let app = emu.store().rollback(
-        &scope!(p),
-        &p.id,
-        n,
-        comment,
-        &u,
-        Instant::now(),
-        chrono::Utc::now(),
-        speed,
-    )?;
+    let at = At::now(emu.speed());
+    let app = emu
+        .store()
+        .rollback(&scope!(p), &p.id, n, comment, &u, at)?;
     emu.notify();
     ok(app.to_json())
 }

@@ -350,6 +350,24 @@ fn due(now: Instant, secs: f64, speed: f64) -> Instant {
     now + Duration::from_secs_f64((secs / speed).min(1e9))
 }
 
+/// The moment a request changes the store, and the clock speed its follow-up transitions run at.
+#[derive(Clone, Copy)]
+pub struct At {
+    pub instant: Instant,
+    pub utc: DateTime<Utc>,
+    pub speed: f64,
+}
+
+impl At {
+    pub fn now(speed: f64) -> At {
+        At {
+            instant: Instant::now(),
+            utc: Utc::now(),
+            speed,
+        }
+    }
+}
+
 impl Store {
     pub fn next_seq(&mut self) -> u64 {
         self.next_seq += 1;
@@ -456,16 +474,17 @@ impl Store {
     }
 
     /// POST {v1}/instances.
-    #[allow(clippy::too_many_arguments)]
     pub fn install(
         &mut self,
         scope: &Scope,
         body: &Value,
         user: &str,
         rules: Rules,
-        now_i: Instant,
-        now: DateTime<Utc>,
-        speed: f64,
+        At {
+            instant: now_i,
+            utc: now,
+            speed,
+        }: At,
     ) -> Result<App, ApiError> {
         let obj = body_object(body)?;
         let name = required_str(obj, "template_name")?;
@@ -612,7 +631,6 @@ impl Store {
     }
 
     /// PUT {v1}/instances/{id}.
-    #[allow(clippy::too_many_arguments)]
     pub fn configure(
         &mut self,
         scope: &Scope,
@@ -620,9 +638,11 @@ impl Store {
         body: &Value,
         user: &str,
         rules: Rules,
-        now_i: Instant,
-        now: DateTime<Utc>,
-        speed: f64,
+        At {
+            instant: now_i,
+            utc: now,
+            speed,
+        }: At,
     ) -> Result<App, ApiError> {
         let obj = body_object(body)?;
         let rec = self.get_scoped(id, scope)?;
@@ -707,7 +727,6 @@ impl Store {
     }
 
     /// POST {v1}/instances/{id}/revisions/{n}/rollback.
-    #[allow(clippy::too_many_arguments)]
     pub fn rollback(
         &mut self,
         scope: &Scope,
@@ -715,9 +734,11 @@ impl Store {
         number: u32,
         comment: Option<String>,
         user: &str,
-        now_i: Instant,
-        now: DateTime<Utc>,
-        speed: f64,
+        At {
+            instant: now_i,
+            utc: now,
+            speed,
+        }: At,
     ) -> Result<App, ApiError> {
         let rec = self.get_scoped_mut(id, scope)?;
         if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
@@ -759,9 +780,11 @@ impl Store {
         scope: &Scope,
         id: &str,
         force: bool,
-        now_i: Instant,
-        now: DateTime<Utc>,
-        speed: f64,
+        At {
+            instant: now_i,
+            utc: now,
+            speed,
+        }: At,
     ) -> Result<(), ApiError> {
         let rec = self.get_scoped_mut(id, scope)?;
         match (rec.app.state.as_str(), force) {
@@ -927,15 +950,7 @@ mod tests {
     };
 
     fn install(store: &mut Store, body: Value, speed: f64) -> Result<App, ApiError> {
-        store.install(
-            &scope(),
-            &body,
-            "alice",
-            RULES,
-            Instant::now(),
-            Utc::now(),
-            speed,
-        )
+        store.install(&scope(), &body, "alice", RULES, At::now(speed))
     }
 
     /// The plainest install: the latest shell, instant mode.
@@ -956,7 +971,11 @@ mod tests {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<App, ApiError> {
-        store.configure(&scope(), id, &body, user, RULES, Instant::now(), now, 0.0)
+        let at = At {
+            utc: now,
+            ..At::now(0.0)
+        };
+        store.configure(&scope(), id, &body, user, RULES, at)
     }
 
     fn rollback(
@@ -972,14 +991,12 @@ mod tests {
             n,
             comment.map(String::from),
             user,
-            Instant::now(),
-            Utc::now(),
-            0.0,
+            At::now(0.0),
         )
     }
 
     fn uninstall(store: &mut Store, id: &str, force: bool, speed: f64) -> Result<(), ApiError> {
-        store.uninstall(&scope(), id, force, Instant::now(), Utc::now(), speed)
+        store.uninstall(&scope(), id, force, At::now(speed))
     }
 
     #[test]
@@ -1019,9 +1036,11 @@ mod tests {
                 &json!({"template_name": "shell", "template_version": "v25.5.1"}),
                 "u",
                 RULES,
-                start,
-                Utc::now(),
-                1.0,
+                At {
+                    instant: start,
+                    utc: Utc::now(),
+                    speed: 1.0,
+                },
             )
             .unwrap();
         s.advance(start + Duration::from_millis(500), Utc::now());
