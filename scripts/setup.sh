@@ -3,7 +3,6 @@
 # Each step is skipped when its result is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 WASM_PACK_VERSION=0.15.1
