@@ -3,7 +3,7 @@ SHELL := bash
 EMULATOR := target/debug/apolo-apps-emulator
 DEMO_PORT ?= 8080
 
-.PHONY: setup emulator pkg demo test bench clean
+.PHONY: setup emulator pkg demo test bench docs clean
 
 setup:
 	bash scripts/setup.sh
@@ -23,6 +23,10 @@ test: emulator
 
 bench: setup
 	bash scripts/bench.sh
+
+# The API reference (HTML, from the TSDoc of pkg-template/index.d.ts) into target/docs/.
+docs: setup
+	target/packaging-tools/node_modules/.bin/typedoc --options typedoc.json
 
 clean:
 	rm -rf target pkg test-output
