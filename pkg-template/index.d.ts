@@ -8,12 +8,19 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** The states of an app instance. */
 export declare const AppState: {
+  /** Accepted, waiting to be deployed. */
   readonly QUEUED: "queued";
+  /** Being deployed (after install, configure or rollback). */
   readonly PROGRESSING: "progressing";
+  /** Running, every resource healthy. */
   readonly HEALTHY: "healthy";
+  /** Running, some resource unhealthy. */
   readonly DEGRADED: "degraded";
+  /** The deployment failed. */
   readonly ERRORED: "errored";
+  /** Being removed. */
   readonly UNINSTALLING: "uninstalling";
+  /** Removed; the record stays readable by id. */
   readonly UNINSTALLED: "uninstalled";
 };
 /** One of the known app states. */
@@ -21,30 +28,47 @@ export type AppState = (typeof AppState)[keyof typeof AppState];
 
 /** An app instance. */
 export interface App {
+  /** The instance id (a UUID on the platform), used by every per-app call. */
   id: string;
+  /** The instance name, unique in its project. */
   name: string;
   /** `null` when the server sends none. */
   display_name: string | null;
+  /** The template it was installed from. */
   template_name: string;
+  /** The template version it runs now. */
   template_version: string;
+  /** The project it lives in. */
   project_name: string;
+  /** The organisation of its project. */
   org_name: string;
+  /** The cluster it runs on. */
   cluster_name: string;
+  /** The Kubernetes namespace of its resources. */
   namespace: string;
   /** Usually an `AppState`; a newer server may report a state this version does not know. */
   state: AppState | (string & {});
+  /** The user who installed it. */
   creator: string;
+  /** When it was installed. */
   created_at: Date;
+  /** When its state or configuration last changed. */
   updated_at: Date;
+  /** The URLs it serves, once running. */
   endpoints: string[];
 }
 
 /** A template (from `listTemplates`, `listTemplateVersions` or `getTemplate`). */
 export interface AppTemplate {
+  /** The template name, as `install` takes it in `template_name`. */
   name: string;
+  /** A human-readable title. */
   title: string;
+  /** A git ref of the template (`v25.5.1`, `master`, ...). */
   version: string;
+  /** One line about what it installs. */
   short_description: string;
+  /** Free-form labels. */
   tags: string[];
   /** The input JSON Schema; only `getTemplate` fills it. */
   input: JsonObject | null;
@@ -56,34 +80,51 @@ export interface AppTemplate {
 export interface AppValue {
   /** Also read from the legacy `app_instance_id`; `null` if the server sent neither. */
   instance_id: string | null;
+  /** The output's type name (its `__type__`, e.g. `"ServiceAPI[WebApp]"`); `getValues({ valueType })` filters on it. */
   type: string;
+  /** Where it sits in the app's outputs, as a JSONPath such as `$.app_url.internal_url`. */
   path: string;
+  /** The value itself. */
   value: JsonValue;
 }
 
 /** A Kubernetes resource in an app event. */
 export interface AppEventResource {
+  /** The Kubernetes kind, e.g. `"Deployment"`. */
   kind: string | null;
+  /** The resource name. */
   name: string | null;
+  /** The Kubernetes UID. */
   uid: string | null;
+  /** Its health, e.g. `"Healthy"`, `"Progressing"`. */
   health_status: string | null;
+  /** Why it has that health. */
   health_message: string | null;
 }
 
 /** A state change of an app instance. */
 export interface AppEvent {
+  /** When the change happened. */
   created_at: Date;
+  /** The state the app entered. */
   state: AppState | (string & {});
+  /** A short machine-readable cause. */
   reason: string | null;
+  /** A human-readable description. */
   message: string | null;
+  /** The resources involved and their health. */
   resources: AppEventResource[];
 }
 
 /** One configuration revision of an app instance. */
 export interface AppConfigurationRevision {
+  /** 1 for the install, then one more for each configure or rollback. */
   revision_number: number;
+  /** The user who made it. */
   creator: string;
+  /** The comment given to configure or rollback. */
   comment: string | null;
+  /** When it took effect. */
   created_at: Date;
   /** `null` for the current revision. */
   end_at: Date | null;
@@ -91,28 +132,41 @@ export interface AppConfigurationRevision {
 
 /** Versions an app instance can be upgraded to (newest first). */
 export interface AppUpgrades {
+  /** The app instance id. */
   id: string;
+  /** Its template. */
   template_name: string;
+  /** The version it runs now. */
   template_version: string;
+  /** Newer versions of its template, newest first; empty when it is up to date. */
   available_versions: string[];
 }
 
 /** What `install` sends, exactly as given (the shape of the CLI's YAML file). */
 export interface AppInstallData {
+  /** The template to install. */
   template_name: string;
   /** A git ref of the template (`master`, `v25.5.1`, ...) or `latest`. */
   template_version: string;
+  /** A human-readable name shown instead of the generated one. */
   display_name?: string;
+  /** The template's inputs, checked by the platform against the template's JSON Schema. */
   input?: { [key: string]: unknown };
+  /** Other keys are sent as given. */
   [key: string]: unknown;
 }
 
 /** What `configure` reads: the same file as for install; `template_name` is only checked, never sent. */
 export interface AppConfigureData {
+  /** Checked against the app's template (an `IllegalArgumentError` if different); never sent. */
   template_name?: string;
+  /** With `{ upgrade: true }`: the version to move to (`latest` allowed); otherwise ignored. */
   template_version?: string;
+  /** A new display name; `null` clears it. */
   display_name?: string | null;
+  /** The new inputs (the whole set, not a patch). */
   input?: { [key: string]: unknown };
+  /** Other keys are sent as given. */
   [key: string]: unknown;
 }
 
@@ -121,8 +175,11 @@ export type WebSocketConstructor = new (url: string, protocols: string[]) => Web
 
 /** The part of the WHATWG WebSocket (or `ws`) API the logs iterator uses. */
 export interface WebSocketLike {
+  /** Set to `"arraybuffer"` by the logs iterator. */
   binaryType: string;
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Closes the socket (1000 when the loop ends or breaks). */
   close(code?: number, reason?: string): void;
 }
 
