@@ -189,8 +189,11 @@ export interface ApoloClientOptions {
   apiUrl: string;
   /** The JWT; sent as `Authorization: Bearer <token>` to the configured hosts only. */
   token: string;
+  /** The default cluster of calls; `connect` picks one when absent. */
   cluster?: string;
+  /** The default organisation of calls; `connect` picks one when absent. */
   org?: string;
+  /** The default project of calls; `connect` picks one when absent. */
   project?: string;
   /** The cluster's monitoring URL; looked up via `GET {apiUrl}/config` when absent and logs are asked for. */
   monitoringUrl?: string;
@@ -204,51 +207,71 @@ export interface ApoloClientOptions {
 
 /** Every call accepts a signal; aborting it rejects the pending call with `signal.reason`. */
 export interface CallOptions {
+  /** Aborting it rejects the pending call (or iterator step) with `signal.reason` and stops its requests. */
   signal?: AbortSignal;
 }
 
 /** Calls that act within a project; each key defaults to the client's. */
 export interface ProjectOptions extends CallOptions {
+  /** The cluster; default: the client's. */
   cluster?: string;
+  /** The organisation; default: the client's. */
   org?: string;
+  /** The project; default: the client's. */
   project?: string;
 }
 
+/** Options of `list`. */
 export interface ListOptions extends ProjectOptions {
   /** Only apps in these states; all states when absent. */
   states?: readonly AppState[];
 }
 
+/** Options of `uninstall`. */
 export interface UninstallOptions extends ProjectOptions {
+  /** Remove it at once, without waiting for its resources to stop (`?force=true`). */
   force?: boolean;
 }
 
+/** Options of `configure`. */
 export interface ConfigureOptions extends CallOptions {
+  /** Stored with the new revision. */
   comment?: string;
   /** Move the app to `appData.template_version` (which must then be set; `latest` is allowed). */
   upgrade?: boolean;
 }
 
+/** Options of `getValues`. */
 export interface GetValuesOptions extends ProjectOptions {
+  /** Only this app's values; every app of the project when absent. */
   appId?: string;
+  /** Only values of this type (`AppValue.type`). */
   valueType?: string;
 }
 
+/** Options of `getTemplate`. */
 export interface GetTemplateOptions extends ProjectOptions {
   /** Default `"latest"`. */
   version?: string;
 }
 
+/** Options of `logs` and `logLines`. */
 export interface LogsOptions extends CallOptions {
+  /** The cluster whose monitoring serves the logs; default: the client's. */
   cluster?: string;
+  /** Only lines from this time on (a `Date` or an ISO 8601 string); default: from the app's start. */
   since?: Date | string;
+  /** Prefix each line with its RFC 3339 timestamp, as the server writes it. */
   timestamps?: boolean;
 }
 
+/** Options of `rollback`. */
 export interface RollbackOptions extends ProjectOptions {
+  /** Stored with the new revision. */
   comment?: string;
 }
 
+/** Options of `getInput`. */
 export interface GetInputOptions extends ProjectOptions {
   /** The input of that revision instead of the current one. */
   revision?: number;
@@ -258,17 +281,25 @@ export interface GetInputOptions extends ProjectOptions {
 export interface Apps {
   /** All apps of a project, every page; a page is fetched only when the iteration reaches it. */
   list(options?: ListOptions): AsyncIterableIterator<App>;
+  /** One app, by id, from any project (`ResourceNotFound` if there is none). */
   get(appId: string, options?: CallOptions): Promise<App>;
   /** Batches of 100 ids per request; results in input order. */
   getUpgrades(appIds: readonly string[], options?: CallOptions): Promise<AppUpgrades[]>;
+  /** Installs an app from a template; resolves to it in state `queued` (`watch` follows it from there). */
   install(appData: AppInstallData, options?: ProjectOptions): Promise<App>;
+  /** Gives the app a new configuration (a new revision); resolves to it, usually `progressing`. */
   configure(appId: string, appData: AppConfigureData, options?: ConfigureOptions): Promise<App>;
+  /** Starts removing the app; it goes `uninstalling`, then `uninstalled`. */
   uninstall(appId: string, options?: UninstallOptions): Promise<undefined>;
+  /** The typed values of the project's apps' outputs (the ones other apps can reference). */
   getValues(options?: GetValuesOptions): AsyncIterableIterator<AppValue>;
+  /** The templates that can be installed, newest version of each. */
   listTemplates(options?: ProjectOptions): AsyncIterableIterator<AppTemplate>;
+  /** Every version of one template, newest first (none for an unknown template). */
   listTemplateVersions(name: string, options?: ProjectOptions): AsyncIterableIterator<AppTemplate>;
   /** `null` when the server does not know the template. */
   getTemplate(name: string, options?: GetTemplateOptions): Promise<AppTemplate | null>;
+  /** The app's outputs (endpoints, credentials, ...), as its template defines them. */
   getOutput(appId: string, options?: ProjectOptions): Promise<JsonObject>;
   /** The log stream as the server sends it: byte chunks not aligned to lines. */
   logs(appId: string, options?: LogsOptions): AsyncIterableIterator<Uint8Array>;
@@ -276,75 +307,107 @@ export interface Apps {
   logLines(appId: string, options?: LogsOptions): AsyncIterableIterator<string>;
   /** All events of an app, every page, fetched lazily. */
   getEvents(appId: string, options?: ProjectOptions): AsyncIterableIterator<AppEvent>;
+  /** The app's configuration revisions, newest first. */
   getRevisions(appId: string, options?: CallOptions): Promise<AppConfigurationRevision[]>;
+  /** Makes an earlier revision's configuration current again (as a new revision). */
   rollback(appId: string, revisionNumber: number, options?: RollbackOptions): Promise<App>;
+  /** The install/configure data of the current revision, or of `options.revision`. */
   getInput(appId: string, options?: GetInputOptions): Promise<JsonObject>;
 }
 
+/**
+ * A client of the Apps API for one user (its token) and, by default, one cluster, org and project.
+ *
+ * @example
+ * ```js
+ * const client = await ApoloClient.connect({ apiUrl: 'https://api.apolo.us/api/v1', token });
+ * for await (const app of client.apps.list()) console.log(app.id, app.state);
+ * ```
+ */
 export declare class ApoloClient {
   /** Throws `IllegalArgumentError` on invalid options. Sends nothing. */
   constructor(options: ApoloClientOptions);
   /** Reads `GET {apiUrl}/config` and fills cluster, org, project and monitoringUrl as apolo-cli does at login. */
   static connect(options: ApoloClientOptions & CallOptions): Promise<ApoloClient>;
+  /** The Apps API. */
   readonly apps: Apps;
+  /** The default cluster of calls (given, or picked by `connect`). */
   readonly cluster: string | undefined;
+  /** The default organisation of calls. */
   readonly org: string | undefined;
+  /** The default project of calls. */
   readonly project: string | undefined;
 }
 
 /** Fields of an `ApoloError`. */
 export interface ApoloErrorOptions {
+  /** See `ApoloError.status`. */
   status?: number;
+  /** See `ApoloError.payload`. */
   payload?: JsonValue;
+  /** See `ApoloError.method`. */
   method?: string;
+  /** See `ApoloError.url`. */
   url?: string;
+  /** The underlying error, as `Error.cause`. */
   cause?: unknown;
 }
 
 /** The base class of every error this package raises. */
 export declare class ApoloError extends Error {
+  /** Errors are made by the client; the constructor is public for tests and subclasses. */
   constructor(message?: string, options?: ApoloErrorOptions);
   /** The HTTP status, when there was a response. */
   readonly status: number | undefined;
   /** The parsed JSON body of the response, when it was JSON. */
   readonly payload: JsonValue | undefined;
+  /** The HTTP method of the request. */
   readonly method: string | undefined;
   /** The request URL (never contains the token). */
   readonly url: string | undefined;
 }
 /** 401 */
 export declare class AuthenticationError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "AuthenticationError";
 }
 /** 403 */
 export declare class AuthorizationError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "AuthorizationError";
 }
 /** 404 */
 export declare class ResourceNotFound extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "ResourceNotFound";
 }
 /** 405 */
 export declare class ClientError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "ClientError";
 }
 /** 502, or a 2xx answer that is not what the API documents (its `status` is then that 2xx). */
 export declare class BadGateway extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "BadGateway";
 }
 /** 503 */
 export declare class ServerNotAvailable extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "ServerNotAvailable";
 }
 /** Any other status >= 400, or invalid arguments found before sending. */
 export declare class IllegalArgumentError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "IllegalArgumentError";
 }
 /** No HTTP response: connection refused or reset, DNS, CORS, a failed WebSocket. */
 export declare class ConnectionError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "ConnectionError";
 }
 /** `timeoutMs` elapsed. */
 export declare class TimeoutError extends ApoloError {
+  /** The class name, kept through minifiers. */
   name: "TimeoutError";
 }
