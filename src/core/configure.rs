@@ -3,9 +3,10 @@
 use super::error::{ApiError, Result};
 use super::models::App;
 use serde_json::{Map, Value};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 const APP_INSTANCE_REF: &str = "app-instance-ref";
+/// How deep the input is checked (the SDK's bound): deeper keys are not reported.
 const MAX_DEPTH: usize = 16;
 const MAX_NAMED: usize = 10;
 
@@ -132,40 +133,182 @@ pub fn body(
     Value::Object(out)
 }
 
-/// `$ref` / `anyOf` / `oneOf` / `allOf` flattened into the object variants they allow.
-fn resolve<'a>(
-    schema: &'a Value,
+/// The guard walks a schema the server sent, so its work is bounded; past a bound the guard is
+/// skipped (no undefined fields reported), as the SDK skips it when the template cannot be
+/// fetched. The server still validates the input either way.
+///
+/// `$ref`/`anyOf`/`oneOf`/`allOf` nested in one another while flattening one schema node
+/// (real templates nest a handful; a `$ref` chain of any length must not grow the stack).
+const MAX_NESTING: usize = 64;
+/// All the work of one guard: schema nodes and variants visited, properties and input entries
+/// looked at, one more per 64 bytes of a long name or `$ref`. A real template's guard takes a
+/// few thousand; 40 `$defs` that each `anyOf` two `$ref`s to the next would take 2^40.
+const MAX_STEPS: usize = 100_000;
+
+/// A bound was reached: the guard is skipped.
+struct TooBig;
+
+type Bounded<T> = std::result::Result<T, TooBig>;
+
+/// Steps a name or `$ref` costs: comparing, hashing and copying it is linear in its length.
+fn cost(s: &str) -> usize {
+    1 + s.len() / 64
+}
+
+/// One guard's walk over `root` (the template's input schema) and its step count.
+struct Walk<'a> {
     root: &'a Value,
-    seen: &mut Vec<String>,
-) -> Vec<&'a Map<String, Value>> {
-    let Some(obj) = schema.as_object() else {
-        return Vec::new();
-    };
-    if let Some(Value::String(r)) = obj.get("$ref") {
-        if !r.starts_with("#/") || seen.contains(r) {
-            return Vec::new();
+    steps: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn charge(&mut self, n: usize) -> Bounded<()> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > MAX_STEPS {
+            Err(TooBig)
+        } else {
+            Ok(())
         }
-        let mut target = root;
-        for part in r[2..].split('/') {
-            target = target.get(part).unwrap_or(&Value::Null);
-        }
-        if target.is_null() {
-            return Vec::new();
-        }
-        seen.push(r.clone());
-        let out = resolve(target, root, seen);
-        seen.pop();
-        return out;
     }
-    for kw in ["anyOf", "oneOf", "allOf"] {
-        if let Some(Value::Array(variants)) = obj.get(kw) {
-            return variants
+
+    /// `$ref` / `anyOf` / `oneOf` / `allOf` flattened into the object variants they allow,
+    /// depth first with an explicit stack; a `$ref` already being expanded yields nothing.
+    fn resolve(&mut self, schema: &'a Value) -> Bounded<Vec<&'a Map<String, Value>>> {
+        enum Task<'v> {
+            Visit(&'v Value, usize),
+            LeaveRef,
+        }
+        let mut out = Vec::new();
+        let mut seen: Vec<&'a str> = Vec::new();
+        let mut stack = vec![Task::Visit(schema, 0)];
+        while let Some(task) = stack.pop() {
+            let (node, nesting) = match task {
+                Task::LeaveRef => {
+                    seen.pop();
+                    continue;
+                }
+                Task::Visit(node, nesting) => (node, nesting),
+            };
+            if nesting > MAX_NESTING {
+                return Err(TooBig);
+            }
+            self.charge(1)?;
+            let Some(obj) = node.as_object() else {
+                continue;
+            };
+            if let Some(Value::String(r)) = obj.get("$ref") {
+                self.charge(cost(r))?;
+                if !r.starts_with("#/") || seen.contains(&r.as_str()) {
+                    continue;
+                }
+                let target = r[2..].split('/').try_fold(self.root, |t, part| t.get(part));
+                if let Some(target) = target.filter(|t| !t.is_null()) {
+                    seen.push(r);
+                    stack.push(Task::LeaveRef);
+                    stack.push(Task::Visit(target, nesting + 1));
+                }
+                continue;
+            }
+            let variants = ["anyOf", "oneOf", "allOf"]
                 .iter()
-                .flat_map(|v| resolve(v, root, seen))
-                .collect();
+                .find_map(|kw| match obj.get(*kw) {
+                    Some(Value::Array(variants)) => Some(variants),
+                    _ => None,
+                });
+            match variants {
+                Some(variants) => {
+                    self.charge(variants.len())?;
+                    stack.extend(variants.iter().rev().map(|v| Task::Visit(v, nesting + 1)));
+                }
+                None => out.push(obj),
+            }
         }
+        Ok(out)
     }
-    vec![obj]
+
+    /// The input keys under `prefix` that `schema` has no place for. Recursion follows the
+    /// input, at most MAX_DEPTH levels.
+    fn walk(
+        &mut self,
+        schema: &'a Value,
+        value: &Value,
+        prefix: &str,
+        depth: usize,
+    ) -> Bounded<Vec<String>> {
+        self.charge(1)?;
+        if depth > MAX_DEPTH {
+            return Ok(Vec::new());
+        }
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        let variants = self.resolve(schema)?;
+
+        if let Value::Array(items) = value {
+            let mut per_variant = Vec::new();
+            for item_schema in variants
+                .iter()
+                .filter_map(|v| v.get("items").filter(|i| i.is_object()))
+            {
+                let mut found = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    found.extend(self.walk(item_schema, item, &join(&i.to_string()), depth + 1)?);
+                }
+                per_variant.push(found);
+            }
+            return Ok(common(per_variant));
+        }
+        let Value::Object(obj) = value else {
+            return Ok(Vec::new());
+        };
+        if obj.get("type").and_then(Value::as_str) == Some(APP_INSTANCE_REF) {
+            return Ok(Vec::new());
+        }
+        let mut known: HashMap<&str, Vec<&'a Value>> = HashMap::new();
+        let mut accepts_anything = false;
+        for v in &variants {
+            if !matches!(
+                v.get("additionalProperties"),
+                None | Some(Value::Null) | Some(Value::Bool(false))
+            ) {
+                accepts_anything = true;
+            }
+            if let Some(Value::Object(props)) = v.get("properties") {
+                for (name, def) in props {
+                    self.charge(cost(name))?;
+                    known.entry(name.as_str()).or_default().push(def);
+                }
+            }
+        }
+        if known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut undefined = Vec::new();
+        for (name, nested) in obj {
+            let path = join(name);
+            self.charge(cost(&path))?;
+            match known.get(name.as_str()) {
+                None => {
+                    if !accepts_anything {
+                        undefined.push(path);
+                    }
+                }
+                Some(defs) => {
+                    let mut per_def = Vec::with_capacity(defs.len());
+                    for d in defs {
+                        per_def.push(self.walk(d, nested, &path, depth + 1)?);
+                    }
+                    undefined.extend(common(per_def));
+                }
+            }
+        }
+        undefined.sort_by_cached_key(|p| sortable(p));
+        Ok(undefined)
+    }
 }
 
 /// Paths of the same set present in every variant's result (the SDK's `_common`).
@@ -195,85 +338,15 @@ fn sortable(path: &str) -> Vec<(u8, String, u128)> {
         .collect()
 }
 
-/// The input keys (dotted paths) that `schema` has no place for.
+/// The input keys (dotted paths) that `schema` has no place for; none when the schema is too
+/// big or too tangled to check within the bounds above.
 pub fn undefined_input_fields(schema: &Value, value: &Value) -> Vec<String> {
-    walk(schema, value, schema, "", 0)
-}
-
-fn walk(schema: &Value, value: &Value, root: &Value, prefix: &str, depth: usize) -> Vec<String> {
-    if depth > MAX_DEPTH {
-        return Vec::new();
+    Walk {
+        root: schema,
+        steps: 0,
     }
-    let join = |name: &str| {
-        if prefix.is_empty() {
-            name.to_string()
-        } else {
-            format!("{prefix}.{name}")
-        }
-    };
-    let variants = resolve(schema, root, &mut Vec::new());
-
-    if let Value::Array(items) = value {
-        let per_variant = variants
-            .iter()
-            .filter_map(|v| v.get("items").filter(|i| i.is_object()))
-            .map(|item_schema| {
-                items
-                    .iter()
-                    .enumerate()
-                    .flat_map(|(i, item)| {
-                        walk(item_schema, item, root, &join(&i.to_string()), depth + 1)
-                    })
-                    .collect()
-            })
-            .collect();
-        return common(per_variant);
-    }
-    let Value::Object(obj) = value else {
-        return Vec::new();
-    };
-    if obj.get("type").and_then(Value::as_str) == Some(APP_INSTANCE_REF) {
-        return Vec::new();
-    }
-    let mut known: Vec<(&str, Vec<&Value>)> = Vec::new();
-    let mut accepts_anything = false;
-    for v in &variants {
-        if !matches!(
-            v.get("additionalProperties"),
-            None | Some(Value::Null) | Some(Value::Bool(false))
-        ) {
-            accepts_anything = true;
-        }
-        if let Some(Value::Object(props)) = v.get("properties") {
-            for (name, def) in props {
-                match known.iter_mut().find(|(n, _)| n == name) {
-                    Some((_, defs)) => defs.push(def),
-                    None => known.push((name, vec![def])),
-                }
-            }
-        }
-    }
-    if known.is_empty() {
-        return Vec::new();
-    }
-    let mut undefined = Vec::new();
-    for (name, nested) in obj {
-        let path = join(name);
-        match known.iter().find(|(n, _)| n == name) {
-            None => {
-                if !accepts_anything {
-                    undefined.push(path);
-                }
-            }
-            Some((_, defs)) => undefined.extend(common(
-                defs.iter()
-                    .map(|d| walk(d, nested, root, &path, depth + 1))
-                    .collect(),
-            )),
-        }
-    }
-    undefined.sort_by_key(|p| sortable(p));
-    undefined
+    .walk(schema, value, "", 0)
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -428,6 +501,147 @@ mod tests {
             e.message,
             "Cannot upgrade app: shell v2 has no f00. Remove it from the config."
         );
+    }
+
+    /// The guard's result and the steps it took.
+    fn guarded(schema: &Value, value: &Value) -> (Option<Vec<String>>, usize) {
+        let mut w = Walk {
+            root: schema,
+            steps: 0,
+        };
+        let found = w.walk(schema, value, "", 0).ok();
+        (found, w.steps)
+    }
+
+    #[test]
+    fn anyof_fan_out_is_skipped_within_the_step_bound() {
+        // 40 $defs, each anyOf two refs to the next: 2^40 variants unbounded.
+        let mut defs = Map::new();
+        for i in 0..40 {
+            let next = json!({"$ref": format!("#/$defs/D{}", i + 1)});
+            defs.insert(format!("D{i}"), json!({"anyOf": [next.clone(), next]}));
+        }
+        defs.insert("D40".into(), json!({"type":"object","properties":{"a":{}}}));
+        let schema = json!({"$ref": "#/$defs/D0", "$defs": defs});
+        let (found, steps) = guarded(&schema, &json!({"b": 1}));
+        assert_eq!(found, None);
+        assert!(steps <= MAX_STEPS + 64, "{steps}");
+        assert!(undefined_input_fields(&schema, &json!({"b": 1})).is_empty());
+        // The same chain without fan-out (and within MAX_NESTING: a $ref and an anyOf per
+        // link) is checked as before.
+        let mut defs = Map::new();
+        for i in 0..30 {
+            defs.insert(
+                format!("D{i}"),
+                json!({"anyOf": [{"$ref": format!("#/$defs/D{}", i + 1)}]}),
+            );
+        }
+        defs.insert("D30".into(), json!({"type":"object","properties":{"a":{}}}));
+        let schema = json!({"allOf": [{"$ref": "#/$defs/D0"}], "$defs": defs});
+        assert_eq!(undefined_input_fields(&schema, &json!({"b": 1})), vec!["b"]);
+    }
+
+    #[test]
+    fn long_ref_chain_is_skipped_without_growing_the_stack() {
+        let n = 200_000;
+        let mut defs = Map::new();
+        for i in 0..n {
+            defs.insert(
+                format!("D{i}"),
+                json!({"$ref": format!("#/$defs/D{}", i + 1)}),
+            );
+        }
+        defs.insert(
+            format!("D{n}"),
+            json!({"type":"object","properties":{"a":{}}}),
+        );
+        let schema =
+            json!({"type":"object","properties":{"x":{"$ref":"#/$defs/D0"}},"$defs": defs});
+        let (found, steps) = guarded(&schema, &json!({"x": {"b": 1}}));
+        assert_eq!(found, None);
+        assert!(steps < 1_000, "{steps}");
+        // Keys beside the chain are not reported either: the whole guard is skipped.
+        assert!(undefined_input_fields(&schema, &json!({"x": {"b": 1}, "y": 2})).is_empty());
+        // A chain within MAX_NESTING still resolves.
+        let mut defs = Map::new();
+        for i in 0..MAX_NESTING - 1 {
+            defs.insert(
+                format!("D{i}"),
+                json!({"$ref": format!("#/$defs/D{}", i + 1)}),
+            );
+        }
+        defs.insert(
+            format!("D{}", MAX_NESTING - 1),
+            json!({"type":"object","properties":{"a":{}}}),
+        );
+        let schema =
+            json!({"type":"object","properties":{"x":{"$ref":"#/$defs/D0"}},"$defs": defs});
+        assert_eq!(
+            undefined_input_fields(&schema, &json!({"x": {"b": 1}})),
+            vec!["x.b"]
+        );
+    }
+
+    #[test]
+    fn deep_schemas_and_inputs_finish() {
+        // As deep as serde_json lets a server send (its limit is 128 levels).
+        let mut props = json!({"type":"object","properties":{"leaf":{}}});
+        let mut items = json!({"type":"object","properties":{"leaf":{}}});
+        let mut any = json!({"type":"object","properties":{"leaf":{}}});
+        let mut input = json!({"zzz": 1});
+        for _ in 0..40 {
+            props = json!({"type":"object","properties":{"n": props}});
+            items = json!({"type":"array","items": items});
+            any = json!({"anyOf": [any]});
+            input = json!({"n": input});
+        }
+        let text = serde_json::to_string(&props).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), props);
+        // Input below MAX_DEPTH is not checked (the SDK's rule), so nothing is reported.
+        assert!(undefined_input_fields(&props, &input).is_empty());
+        let mut list = json!([{"zzz": 1}]);
+        for _ in 0..40 {
+            list = json!([list]);
+        }
+        assert!(undefined_input_fields(&items, &list).is_empty());
+        // anyOf nested deeper than MAX_NESTING: skipped.
+        assert_eq!(
+            guarded(&any, &json!({"zzz": 1})).0,
+            Some(vec!["zzz".to_string()])
+        );
+        for _ in 0..MAX_NESTING {
+            any = json!({"anyOf": [any]});
+        }
+        assert_eq!(guarded(&any, &json!({"zzz": 1})).0, None);
+    }
+
+    #[test]
+    fn wide_inputs_and_schemas_are_bounded() {
+        // Many variants times a wide input: bounded by the step count, not by their product.
+        let variant =
+            json!({"type":"object","properties":{"a":{"type":"object","properties":{"k":{}}}}});
+        let schema = json!({"anyOf": vec![variant; 2_000]});
+        let wide: Map<String, Value> = (0..2_000).map(|i| (format!("k{i}"), json!(i))).collect();
+        let (found, steps) = guarded(&schema, &json!({"a": wide}));
+        assert_eq!(found, None);
+        assert!(steps <= MAX_STEPS + 4_096, "{steps}");
+        // A long $ref is paid per 64 bytes.
+        let long = format!("#/{}", "x".repeat(1 << 20));
+        let schema = json!({"anyOf": vec![json!({"$ref": long}); 8]});
+        assert_eq!(guarded(&schema, &json!({"b": 1})).0, None);
+    }
+
+    #[test]
+    fn a_big_but_real_input_is_still_checked() {
+        let schema = json!({"type":"object","properties":{"env":{"type":"array","items":{"$ref":"#/$defs/Env"}}},
+            "$defs":{"Env":{"type":"object","properties":{"name":{"anyOf":[{"type":"string"},{"type":"null"}]},"value":{}}}}});
+        let mut env: Vec<Value> = (0..1_000)
+            .map(|i| json!({"name": format!("N{i}"), "value": "v"}))
+            .collect();
+        env[999] = json!({"name": "x", "secret": true});
+        let (found, steps) = guarded(&schema, &json!({"env": env}));
+        assert_eq!(found, Some(vec!["env.999.secret".to_string()]));
+        assert!(steps < MAX_STEPS / 4, "{steps}");
     }
 
     fn sortable_paths(p: &[&str]) -> Vec<String> {
