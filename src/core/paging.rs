@@ -9,6 +9,12 @@ use serde_json::Value;
 use std::fmt;
 use std::marker::PhantomData;
 
+/// The most pages one cursor follows, so that a server which always claims one more page cannot
+/// keep an iterator going forever. When the server still claims more after page `MAX_PAGES`,
+/// that page's `accept` is a BadGateway error (its items are dropped) and the cursor is done:
+/// the caller learns the listing was cut short instead of silently getting part of it.
+pub const MAX_PAGES: u64 = 10_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageKind {
     /// `?…&page=1&…` from the first request on; `items` is required.
@@ -50,10 +56,6 @@ impl PageCursor {
         }
     }
 
-    pub fn kind(&self) -> PageKind {
-        self.kind
-    }
-
     /// The request for the next page, or None when every page has been read.
     pub fn next_request(&self) -> Option<RequestSpec> {
         if self.done {
@@ -72,17 +74,33 @@ impl PageCursor {
         })
     }
 
-    /// Takes the body text answering `next_request()`; stops once `page >= pages` (missing = 1).
+    /// Takes the body text answering `next_request()`. Iteration ends after an error, an
+    /// empty page, or once `page >= pages` (missing = 1); see MAX_PAGES for the ceiling.
     pub fn accept(&mut self, status: u16, body: &str) -> Result<Page> {
-        let parsed = match self.kind {
-            PageKind::Apps => parse_page(status, body, true).map(|(i, n)| (Page::Apps(i), n)),
-            PageKind::Events => parse_page(status, body, false).map(|(i, n)| (Page::Events(i), n)),
+        // Every outcome below but "a next page" ends the iteration.
+        self.done = true;
+        let (empty, pages, page) = match self.kind {
+            PageKind::Apps => {
+                let (items, pages) = parse_page(status, body, true)?;
+                (items.is_empty(), pages, Page::Apps(items))
+            }
+            PageKind::Events => {
+                let (items, pages) = parse_page(status, body, false)?;
+                (items.is_empty(), pages, Page::Events(items))
+            }
         };
-        match &parsed {
-            Ok((_, pages)) if (self.page as f64) < *pages => self.page += 1,
-            _ => self.done = true,
+        if empty || (self.page as f64) >= pages {
+            return Ok(page);
         }
-        parsed.map(|(page, _)| page)
+        if self.page >= MAX_PAGES {
+            return Err(ApiError::bad_response(
+                status,
+                format!("more than {MAX_PAGES} pages (\"pages\": {pages})"),
+            ));
+        }
+        self.page += 1;
+        self.done = false;
+        Ok(page)
     }
 }
 
@@ -140,7 +158,9 @@ fn parse_page<T: DeserializeOwned>(
     })?;
     let pages = match env.pages {
         None | Some(Value::Null) => 1.0,
-        Some(Value::Number(n)) => n.as_f64().unwrap_or(1.0),
+        Some(Value::Number(n)) => page_count(&n).ok_or_else(|| {
+            ApiError::bad_response(status, format!("\"pages\" is not a page count: {n}"))
+        })?,
         Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),
     };
     match env.items {
@@ -151,6 +171,15 @@ fn parse_page<T: DeserializeOwned>(
             "no \"items\" list in the answer",
         )),
     }
+}
+
+/// `pages` as a finite non-negative integer (3.0 counts as 3), else None.
+fn page_count(n: &serde_json::Number) -> Option<f64> {
+    if let Some(u) = n.as_u64() {
+        return Some(u as f64);
+    }
+    n.as_f64()
+        .filter(|f| f.is_finite() && *f >= 0.0 && f.fract() == 0.0)
 }
 
 #[cfg(test)]
@@ -279,10 +308,97 @@ mod tests {
             url(&c).unwrap(),
             "/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/id1/events?page=2"
         );
-        c.accept(200, &json!({"pages":3}).to_string()).unwrap(); // items defaults to []
-        assert!(url(&c).unwrap().ends_with("events?page=3"));
-        c.accept(200, &json!({"items":[],"pages":3}).to_string())
+        c.accept(200, &json!({"items":[ev],"pages":3}).to_string())
             .unwrap();
+        assert!(url(&c).unwrap().ends_with("events?page=3"));
+        // items defaults to [], and an empty page is the last one
+        let Page::Events(items) = c.accept(200, &json!({"pages":3}).to_string()).unwrap() else {
+            panic!()
+        };
+        assert!(items.is_empty());
         assert_eq!(url(&c), None);
+    }
+
+    fn cursor(kind: PageKind) -> PageCursor {
+        PageCursor::new(kind, "http://h/x".into(), vec![], vec![])
+    }
+
+    #[test]
+    fn an_empty_page_ends_iteration() {
+        for kind in [PageKind::Apps, PageKind::Events] {
+            for body in [
+                r#"{"items":[],"pages":5}"#,
+                r#"{"items":[],"pages":1e300}"#,
+                r#"{"items":null,"pages":5}"#,
+            ] {
+                let mut c = cursor(kind);
+                let accepted = c.accept(200, body);
+                if kind == PageKind::Apps && body.contains("null") {
+                    assert!(accepted.is_err(), "{body}"); // items is required for apps
+                } else {
+                    assert!(accepted.is_ok(), "{body}");
+                }
+                assert_eq!(c.next_request(), None, "{body}");
+            }
+        }
+    }
+
+    #[test]
+    fn pages_must_be_a_finite_non_negative_integer() {
+        let item = json!({"created_at":"2025-11-27T12:23:47Z","state":"x","reason":null});
+        for pages in [
+            "1.5", "-1", "-0.5", "1e400", "-1e400", "\"3\"", "true", "[]", "{}",
+        ] {
+            let body = format!(r#"{{"items":[{item}],"pages":{pages}}}"#);
+            let mut c = cursor(PageKind::Events);
+            let e = c.accept(200, &body).unwrap_err();
+            assert_eq!(
+                (e.kind.name(), e.status),
+                ("BadGateway", Some(200)),
+                "{pages}"
+            );
+            assert_eq!(c.next_request(), None, "{pages}");
+        }
+        for (pages, more) in [
+            ("0", false),
+            ("-0", false),
+            ("1", false),
+            ("2", true),
+            ("2.0", true),
+            ("1e300", true),
+            ("null", false),
+        ] {
+            let body = format!(r#"{{"items":[{item}],"pages":{pages}}}"#);
+            let mut c = cursor(PageKind::Events);
+            assert!(c.accept(200, &body).is_ok(), "{pages}");
+            assert_eq!(c.next_request().is_some(), more, "{pages}");
+        }
+    }
+
+    #[test]
+    fn at_most_max_pages_are_followed() {
+        let item = json!({"created_at":"2025-11-27T12:23:47Z","state":"x","reason":null});
+        let endless = json!({"items":[item],"pages":u64::MAX}).to_string();
+        let mut c = cursor(PageKind::Events);
+        for n in 1..MAX_PAGES {
+            assert!(c.accept(200, &endless).is_ok(), "{n}");
+            assert!(c.next_request().is_some(), "{n}");
+        }
+        let last = c.next_request().unwrap();
+        assert_eq!(
+            last.query,
+            vec![("page".to_string(), MAX_PAGES.to_string())]
+        );
+        let e = c.accept(200, &endless).unwrap_err();
+        assert_eq!(e.kind.name(), "BadGateway");
+        assert!(e.message.contains("more than 10000 pages"), "{}", e.message);
+        assert_eq!(c.next_request(), None);
+        // A server that says exactly MAX_PAGES ends normally on the last one.
+        let exact = json!({"items":[item],"pages":MAX_PAGES}).to_string();
+        let mut c = cursor(PageKind::Events);
+        for _ in 0..MAX_PAGES {
+            c.accept(200, &exact).unwrap();
+        }
+        assert_eq!(c.next_request(), None);
     }
 }
