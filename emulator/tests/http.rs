@@ -348,16 +348,66 @@ async fn install_configure_rollback_uninstall_lifecycle() {
     assert_eq!(ev["items"][1]["state"], "uninstalling");
 }
 
+/// Polls an app until it reaches `state` (the deadline only bounds a hang; the clock decides when).
+async fn wait_for_state(e: &Emu, id: &str, state: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
+        if got["state"] == state {
+            return got;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{id} never reached {state}: {got}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn millis(v: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap_or_else(|_| panic!("timestamp {v}"))
+        .timestamp_millis()
+}
+
 #[tokio::test]
 async fn realistic_clock_and_forced_uninstall() {
-    let e = emu(&["--speed", "4", "--control"]).await;
+    // So slow a clock that this app's first step (1 s / 0.001) cannot come while the test runs.
+    let e = emu(&["--speed", "0.001", "--control"]).await;
+    let slow = e.install("shell").await;
+    let slow_id = slow["id"].as_str().unwrap().to_string();
+    let (_, got) = e.get(&format!("/apis/apps/v2/instances/{slow_id}")).await;
+    assert_eq!(got["state"], "queued", "not instant");
+    // From now on speed 4: queued -> progressing after 250 ms, -> healthy 750 ms later.
+    let (s, _) = e
+        .call(Method::PUT, "/_emulator/clock", Some(json!({"speed": 4})))
+        .await;
+    assert_eq!(s, StatusCode::OK);
     let app = e.install("shell").await;
     let id = app["id"].as_str().unwrap().to_string();
-    let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
-    assert_eq!(got["state"], "queued", "1 s / 4 has not passed yet");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let (_, got) = e.get(&format!("/apis/apps/v2/instances/{id}")).await;
-    assert_eq!(got["state"], "healthy");
+    let got = wait_for_state(&e, &id, "healthy").await;
+    // Each step came no earlier than its schedule (a lower bound holds however loaded the machine is).
+    let created = millis(&got["created_at"]);
+    let (_, ev) = e.get(&format!("{V1_ALPHA}/instances/{id}/events")).await;
+    let steps: Vec<(String, i64)> = ev["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|x| {
+            (
+                x["state"].as_str().unwrap().to_string(),
+                millis(&x["created_at"]) - created,
+            )
+        })
+        .collect();
+    let states: Vec<&str> = steps.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(states, ["queued", "progressing", "healthy"], "{ev}");
+    assert!(steps[1].1 >= 249, "progressing after {} ms", steps[1].1);
+    assert!(steps[2].1 >= 999, "healthy after {} ms", steps[2].1);
+    // A speed change applies to transitions scheduled after it: the first app is still waiting.
+    let (_, got) = e.get(&format!("/apis/apps/v2/instances/{slow_id}")).await;
+    assert_eq!(got["state"], "queued");
     let r = e
         .send(
             Method::DELETE,
@@ -578,30 +628,68 @@ async fn body_type_errors_have_fastapi_shapes() {
     assert_eq!(list["total"], 9);
 }
 
+/// The response head to a 2 MiB POST, over a raw socket. The server may answer and close while the
+/// body is still being written, and an HTTP client library then often fails on its write and never
+/// shows the answer; here the body is written alongside the reads, write errors are ignored, and the
+/// head is read whatever happens to the upload (empty when no answer came).
+async fn oversize_post_answer(e: &Emu, chunked: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const SIZE: usize = 2 * 1024 * 1024;
+    let addr = e.base.trim_start_matches("http://").to_string();
+    let (mut rd, mut wr) = tokio::net::TcpStream::connect(&addr)
+        .await
+        .unwrap()
+        .into_split();
+    let framing = if chunked {
+        "transfer-encoding: chunked".to_string()
+    } else {
+        format!("content-length: {SIZE}")
+    };
+    let head = format!(
+        "POST {V1_ALPHA}/instances HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\n{framing}\r\n\r\n",
+        e.token
+    );
+    let writer = tokio::spawn(async move {
+        wr.write_all(head.as_bytes()).await?;
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..SIZE / chunk.len() {
+            if chunked {
+                wr.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                    .await?;
+            }
+            wr.write_all(&chunk).await?;
+            if chunked {
+                wr.write_all(b"\r\n").await?;
+            }
+        }
+        if chunked {
+            wr.write_all(b"0\r\n\r\n").await?;
+        }
+        Ok::<_, std::io::Error>(wr) // the write half stays open until the answer is read
+    });
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tokio::time::timeout(Duration::from_secs(10), rd.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    writer.abort();
+    String::from_utf8_lossy(&got).into_owned()
+}
+
 #[tokio::test]
 async fn bad_inputs_never_break_the_server() {
     let e = emu(&["--control"]).await;
     // Huge body: 413, with and without Content-Length.
-    let big = vec![b'x'; 2 * 1024 * 1024];
-    let r = e
-        .authed(Method::POST, &format!("{V1_ALPHA}/instances"))
-        .body(big.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let stream = futures_util::stream::iter(
-        big.chunks(64 * 1024)
-            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
-            .collect::<Vec<_>>(),
-    );
-    let r = e
-        .authed(Method::POST, &format!("{V1_ALPHA}/instances"))
-        .body(reqwest::Body::wrap_stream(stream))
-        .send()
-        .await;
-    if let Ok(r) = r {
-        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    for chunked in [false, true] {
+        let head = oversize_post_answer(&e, chunked).await;
+        assert!(
+            head.starts_with("HTTP/1.1 413 "),
+            "chunked={chunked}: {head:?}"
+        );
     }
     // Unknown routes and odd segments.
     for p in [
