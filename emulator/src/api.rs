@@ -289,6 +289,9 @@ async fn revisions(State(emu): S, headers: HeaderMap, P(id): P<String>) -> R {
 }
 
 fn template_detail(emu: &Emu, name: &str, version: &str) -> R {
+    if let Some(d) = emu.template(name, version) {
+        return ok(d);
+    }
     match catalog::find(name).and_then(|t| t.resolve(version).map(|v| t.detail(v))) {
         Some(v) => ok(v),
         None if emu.settings().unknown_template => Err(ApiError::not_found()),
@@ -301,9 +304,12 @@ async fn v2_template(State(emu): S, headers: HeaderMap, P(p): P<V1Tpl>) -> R {
     template_detail(&emu, &p.name, p.version.as_deref().unwrap_or("latest"))
 }
 
-async fn v2_schema(headers: HeaderMap, P(p): P<V1Tpl>) -> R {
+async fn v2_schema(State(emu): S, headers: HeaderMap, P(p): P<V1Tpl>) -> R {
     user(&headers)?;
     let version = p.version.as_deref().unwrap_or("latest");
+    if let Some(d) = emu.template(&p.name, version) {
+        return ok(d.get("input").cloned().unwrap_or(Value::Null));
+    }
     match catalog::find(&p.name).and_then(|t| t.resolve(version).map(|v| t.schema(v))) {
         Some(s) => ok(s),
         None => Err(ApiError::not_found()),

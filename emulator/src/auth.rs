@@ -8,12 +8,21 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 
 pub const USER_CLAIM: &str = "https://platform.neuromation.io/user";
-const SUBPROTOCOL_PREFIX: &str = "bearer.apolo.us-";
+pub const SUBPROTOCOL_PREFIX: &str = "bearer.apolo.us-";
 
-/// An HS256 token with secret `neuro`, like the SDK's stand-alone token.
+/// An HS256 token with secret `neuro`, like the SDK's stand-alone token (the same every time).
 pub fn make_token(user: &str) -> String {
+    sign(json!({ USER_CLAIM: user, "iat": 1_700_000_000u64 }))
+}
+
+/// A token no earlier call returned (a `jti` claim), so per-token limits start afresh.
+pub fn mint_token(user: &str) -> String {
+    let jti = uuid::Uuid::new_v4().to_string();
+    sign(json!({ USER_CLAIM: user, "iat": chrono::Utc::now().timestamp(), "jti": jti }))
+}
+
+fn sign(claims: Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = json!({ USER_CLAIM: user, "iat": 1_700_000_000u64 });
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     let signing_input = format!("{header}.{payload}");
     let sig = match Hmac::<Sha256>::new_from_slice(b"neuro") {
@@ -92,6 +101,9 @@ mod tests {
         let t = make_token("alice");
         assert_eq!(t.split('.').count(), 3);
         assert_eq!(user_from_token(&t).as_deref(), Some("alice"));
+        let (a, b) = (mint_token("alice"), mint_token("alice"));
+        assert_ne!(a, b);
+        assert_eq!(user_from_token(&a).as_deref(), Some("alice"));
     }
 
     #[test]

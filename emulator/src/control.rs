@@ -27,6 +27,10 @@ pub fn router() -> Router<Arc<Emu>> {
         .route("/_emulator/apps", post(create_app))
         .route("/_emulator/apps/{id}/state", post(force_state))
         .route("/_emulator/token", post(token))
+        .route("/_emulator/templates", post(set_template))
+        .route("/_emulator/stats", get(stats))
+        // The connection loop already bounds bodies (CONTROL_BODY_LIMIT); axum's 2 MB default would cut templates.
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 fn bad(msg: &str) -> ApiError {
@@ -99,6 +103,18 @@ async fn settings(State(emu): S, body: Bytes) -> R {
         Some(v) if v == 400 || v == 422 => v.as_u64().map(|n| n as u16),
         Some(_) => return Err(bad("'validation_status' must be 400 or 422")),
     };
+    let limit = |key: &str| -> Result<Option<Option<u64>>, ApiError> {
+        match b.get(key) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(v) => v
+                .as_u64()
+                .map(|n| Some(Some(n)))
+                .ok_or_else(|| bad(&format!("'{key}' must be a non-negative integer or null"))),
+        }
+    };
+    let max_uses = limit("token_max_uses")?;
+    let ttl = limit("token_ttl_ms")?;
     let pages = match b.get("pages") {
         None => None,
         Some(v) => Some(
@@ -115,6 +131,12 @@ async fn settings(State(emu): S, body: Bytes) -> R {
         }
         if let Some(p) = pages {
             s.pages = p;
+        }
+        if let Some(m) = max_uses {
+            s.token_max_uses = m;
+        }
+        if let Some(t) = ttl {
+            s.token_ttl_ms = t;
         }
     });
     ok(serde_json::to_value(s).unwrap_or(Value::Null))
@@ -158,12 +180,21 @@ pub fn parse_fault(b: &Value) -> Result<Fault, ApiError> {
         method,
         path: path.to_string(),
         status,
-        body: b.get("body").cloned(),
+        body: b.get("body").filter(|v| !v.is_null()).cloned(),
         headers,
         retry_after: b.get("retry_after").filter(|v| !v.is_null()).cloned(),
         delay_ms: b.get("delay_ms").and_then(Value::as_u64).unwrap_or(0),
         malformed_json: flag("malformed_json"),
         drop: flag("drop"),
+        reset: flag("reset"),
+        hang: flag("hang"),
+        firehose_bytes: match b.get("firehose_bytes") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_u64()
+                    .ok_or_else(|| bad("'firehose_bytes' must be a non-negative integer"))?,
+            ),
+        },
         ws_drop_after_bytes: b
             .get("ws_drop_after_bytes")
             .and_then(Value::as_u64)
@@ -304,5 +335,43 @@ async fn token(body: Bytes) -> R {
     if user.is_empty() {
         return Err(bad("'user' must not be empty"));
     }
-    ok(json!({ "token": crate::auth::make_token(user) }))
+    ok(json!({ "token": crate::auth::mint_token(user) }))
+}
+
+/// `{name, version, input, ...}`: what `GET .../templates/{name}/{version}` (and `/schema`) answer from
+/// now on; other detail fields default to the catalogue's (or empty ones for a new name).
+async fn set_template(State(emu): S, body: Bytes) -> R {
+    let b = parse_body(&body)?;
+    let name = b
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("'name' (a non-empty string) is required"))?;
+    let version = b
+        .get("version")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && *s != "latest")
+        .ok_or_else(|| bad("'version' (a non-empty string, not latest) is required"))?;
+    if b.get("input").is_none() {
+        return Err(bad("'input' (a JSON Schema) is required"));
+    }
+    let mut detail = match crate::catalog::find(name) {
+        Some(t) => t.detail(version),
+        None => json!({"name": name, "title": name, "version": version, "short_description": "",
+            "description": "", "tags": []}),
+    };
+    if let (Some(d), Some(extra)) = (detail.as_object_mut(), b.as_object()) {
+        for (k, v) in extra {
+            d.insert(k.clone(), v.clone());
+        }
+    }
+    emu.set_template(name.to_string(), version.to_string(), detail);
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"name": name, "version": version}),
+    ))
+}
+
+async fn stats(State(emu): S) -> R {
+    ok(emu.stats())
 }

@@ -5,12 +5,15 @@ use crate::store::{Rules, Store};
 use crate::util::PagesMode;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
-use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub const REQUEST_LOG_LIMIT: usize = 10_000;
+/// Token use counters kept at most (a client minting endless tokens must not grow memory).
+const TOKEN_COUNT_LIMIT: usize = 100_000;
 
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct Settings {
@@ -19,6 +22,10 @@ pub struct Settings {
     pub unknown_template: bool,
     pub validation_status: u16,
     pub pages: PagesMode,
+    /// A token is refused (401) after this many requests presented it; `None` = never.
+    pub token_max_uses: Option<u64>,
+    /// A token is refused this long after its first request; `None` = never.
+    pub token_ttl_ms: Option<u64>,
 }
 
 fn ser_unknown<S: serde::Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
@@ -46,7 +53,13 @@ pub struct Fault {
     pub delay_ms: u64,
     pub malformed_json: bool,
     pub drop: bool,
+    /// Close with a TCP reset (RST) instead of `drop`'s orderly close.
+    pub reset: bool,
+    /// Never answer (until the client goes away or `HANG_LIMIT` passes).
+    pub hang: bool,
     pub ws_drop_after_bytes: Option<usize>,
+    /// Logs routes: stream this many bytes of filler lines as fast as the reader takes them.
+    pub firehose_bytes: Option<u64>,
     pub times: Option<u64>,
 }
 
@@ -65,6 +78,13 @@ pub struct Emu {
     settings: Mutex<Settings>,
     faults: Mutex<Vec<Fault>>,
     requests: Mutex<VecDeque<Value>>,
+    /// Per token string: (requests that presented it, first seen).
+    tokens: Mutex<HashMap<String, (u64, Instant)>>,
+    /// Template details set through the control API: (name, version, detail), newest last.
+    templates: Mutex<Vec<(String, String, Value)>>,
+    hanging: Arc<AtomicUsize>,
+    log_streams: Arc<AtomicUsize>,
+    log_bytes_sent: AtomicU64,
     pub changes: watch::Sender<u64>,
     pub control: bool,
     pub seed: SeedKind,
@@ -91,6 +111,11 @@ impl Emu {
             settings: Mutex::new(settings),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(VecDeque::new()),
+            tokens: Mutex::new(HashMap::new()),
+            templates: Mutex::new(Vec::new()),
+            hanging: Arc::default(),
+            log_streams: Arc::default(),
+            log_bytes_sent: AtomicU64::new(0),
             changes: watch::channel(0).0,
             control,
             seed,
@@ -117,8 +142,74 @@ impl Emu {
 
     pub fn update_settings(&self, f: impl FnOnce(&mut Settings)) -> Settings {
         let mut g = lock(&self.settings);
+        let before = (g.token_max_uses, g.token_ttl_ms);
         f(&mut g);
+        if before != (g.token_max_uses, g.token_ttl_ms) {
+            // New limits count from now.
+            lock(&self.tokens).clear();
+        }
         *g
+    }
+
+    /// Counts one use of `token`; true when the token limits refuse it.
+    pub fn spend_token(&self, token: &str) -> bool {
+        let s = self.settings();
+        if s.token_max_uses.is_none() && s.token_ttl_ms.is_none() {
+            return false;
+        }
+        let mut t = lock(&self.tokens);
+        if t.len() >= TOKEN_COUNT_LIMIT && !t.contains_key(token) {
+            t.clear();
+        }
+        let e = t.entry(token.to_string()).or_insert((0, Instant::now()));
+        e.0 += 1;
+        s.token_max_uses.is_some_and(|m| e.0 > m)
+            || s.token_ttl_ms
+                .is_some_and(|ms| e.1.elapsed() >= Duration::from_millis(ms))
+    }
+
+    pub fn set_template(&self, name: String, version: String, detail: Value) {
+        let mut t = lock(&self.templates);
+        t.retain(|(n, v, _)| !(*n == name && *v == version));
+        t.push((name, version, detail));
+    }
+
+    /// A template detail set through the control API: exact version, or for `latest` the newest one set.
+    pub fn template(&self, name: &str, version: &str) -> Option<Value> {
+        let t = lock(&self.templates);
+        let by_name = || t.iter().rev().filter(|(n, _, _)| n == name);
+        let found = by_name().find(|(_, v, _)| v == version).or_else(|| {
+            let resolved = crate::catalog::find(name).and_then(|c| c.resolve(version));
+            match resolved {
+                Some(r) => by_name().find(|(_, v, _)| v == r),
+                None if version == "latest" => by_name().next(),
+                None => None,
+            }
+        });
+        found.map(|(_, _, d)| d.clone())
+    }
+
+    /// Held while a `hang` fault keeps a request unanswered.
+    pub fn hanging(&self) -> Gauge {
+        Gauge::new(&self.hanging)
+    }
+
+    /// Held while a log stream (WebSocket or `/log`) is being served.
+    pub fn log_stream(&self) -> Gauge {
+        Gauge::new(&self.log_streams)
+    }
+
+    /// Log payload bytes handed to a connection (to show a stalled reader stalls the producer).
+    pub fn count_log_bytes(&self, n: usize) {
+        self.log_bytes_sent.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub fn stats(&self) -> Value {
+        serde_json::json!({
+            "hanging": self.hanging.load(Ordering::SeqCst),
+            "log_streams": self.log_streams.load(Ordering::SeqCst),
+            "log_bytes_sent": self.log_bytes_sent.load(Ordering::Relaxed),
+        })
     }
 
     pub fn notify(&self) {
@@ -139,6 +230,8 @@ impl Emu {
         *self.store() = fresh;
         lock(&self.faults).clear();
         lock(&self.requests).clear();
+        lock(&self.tokens).clear();
+        lock(&self.templates).clear();
         self.notify();
         n
     }
@@ -179,5 +272,21 @@ impl Emu {
 
     pub fn clear_requests(&self) {
         lock(&self.requests).clear();
+    }
+}
+
+/// Counts something while alive (a hanging request, a log stream), for `GET /_emulator/stats`.
+pub struct Gauge(Arc<AtomicUsize>);
+
+impl Gauge {
+    fn new(n: &Arc<AtomicUsize>) -> Self {
+        n.fetch_add(1, Ordering::SeqCst);
+        Gauge(n.clone())
+    }
+}
+
+impl Drop for Gauge {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -14,13 +14,19 @@ use chrono::{DateTime, Duration as CDuration, Utc};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
 use serde_json::json;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Set by the fault layer: cut the stream after this many payload bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct DropAfter(pub usize);
+
+/// Set by the fault layer: serve this many bytes of filler lines instead of the app's log.
+#[derive(Clone, Copy, Debug)]
+pub struct Firehose(pub u64);
+const FIREHOSE_CHUNK: usize = 64 * 1024;
+const FIREHOSE_LINE: usize = 64;
 
 const MESSAGES: [&str; 8] = [
     "Pulling image",
@@ -284,12 +290,58 @@ pub async fn produce(emu: Arc<Emu>, id: String, p: Params, sep: String, tx: mpsc
     }
 }
 
+/// 64 KiB of 64-byte lines, built once and shared by every firehose.
+fn firehose_chunk() -> Bytes {
+    static CHUNK: OnceLock<Bytes> = OnceLock::new();
+    CHUNK
+        .get_or_init(|| {
+            let mut s = String::with_capacity(FIREHOSE_CHUNK);
+            for i in 0..FIREHOSE_CHUNK / FIREHOSE_LINE {
+                let head = format!("firehose line {i:04} ");
+                s.push_str(&head);
+                s.push_str(&"x".repeat(FIREHOSE_LINE - 1 - head.len()));
+                s.push('\n');
+            }
+            Bytes::from(s)
+        })
+        .clone()
+}
+
+/// `total` bytes of filler as fast as the reader takes them (each send is awaited), then the end.
+pub async fn firehose(total: u64, tx: mpsc::Sender<Bytes>) {
+    let chunk = firehose_chunk();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(FIREHOSE_CHUNK as u64) as usize;
+        if tx.send(chunk.slice(..n)).await.is_err() {
+            return;
+        }
+        left -= n as u64;
+    }
+}
+
+/// The producer of a stream: the app's log, or a firehose fault's filler.
+fn spawn_producer(
+    emu: Arc<Emu>,
+    id: String,
+    params: Params,
+    sep: String,
+    fire: Option<u64>,
+    tx: mpsc::Sender<Bytes>,
+) -> tokio::task::JoinHandle<()> {
+    match fire {
+        Some(n) => tokio::spawn(firehose(n, tx)),
+        None => tokio::spawn(produce(emu, id, params, sep, tx)),
+    }
+}
+
 async fn log_ws(
     State(emu): State<Arc<Emu>>,
     MonId(id): MonId,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     drop_after: Option<axum::Extension<DropAfter>>,
+    fire: Option<axum::Extension<Firehose>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let params = match prepare(&emu, &id, &headers, q.as_deref(), true) {
@@ -307,8 +359,9 @@ async fn log_ws(
         }
     };
     let limit = drop_after.map(|e| e.0 .0);
+    let fire = fire.map(|e| e.0 .0);
     ws.protocols(["logs.apolo.us"])
-        .on_upgrade(move |socket| session(socket, emu, id, params, limit))
+        .on_upgrade(move |socket| session(socket, emu, id, params, limit, fire))
 }
 
 async fn session(
@@ -317,9 +370,11 @@ async fn session(
     id: String,
     params: Params,
     limit: Option<usize>,
+    fire: Option<u64>,
 ) {
+    let _gauge = emu.log_stream();
     let (tx, mut rx) = mpsc::channel::<Bytes>(2);
-    let producer = tokio::spawn(produce(emu, id, params, separator(), tx));
+    let producer = spawn_producer(emu.clone(), id, params, separator(), fire, tx);
     let (mut sink, mut stream) = socket.split();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -339,6 +394,7 @@ async fn session(
                         }
                     }
                     sent += b.len();
+                    emu.count_log_bytes(b.len());
                     if sink.send(Message::Binary(b)).await.is_err() {
                         break;
                     }
@@ -380,6 +436,7 @@ async fn log_http(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
     drop_after: Option<axum::Extension<DropAfter>>,
+    fire: Option<axum::Extension<Firehose>>,
 ) -> Response {
     let mut params = match prepare(&emu, &id, &headers, q.as_deref(), false) {
         Ok(p) => p,
@@ -396,7 +453,9 @@ async fn log_http(
     };
     let sep = separator();
     let (tx, rx) = mpsc::channel::<Bytes>(2);
-    tokio::spawn(produce(emu, id, params, sep.clone(), tx));
+    let gauge = Arc::new(emu.log_stream());
+    let counter = emu.clone();
+    spawn_producer(emu, id, params, sep.clone(), fire.map(|e| e.0 .0), tx);
     let limit = drop_after.map(|e| e.0 .0);
     let stream = futures_util::stream::unfold(
         (rx, 0usize, false),
@@ -420,8 +479,15 @@ async fn log_http(
             Some((Ok(b), (rx, n, false)))
         },
     );
+    let stream = stream.map(move |item| {
+        if let Ok(b) = &item {
+            counter.count_log_bytes(b.len());
+        }
+        item
+    });
     // After a cut, end with an error so hyper aborts the connection instead of finishing cleanly.
     let stream = stream.chain(futures_util::stream::once(async move {
+        drop(gauge);
         if limit.is_some() {
             Err(std::io::Error::other("fault: stream cut"))
         } else {
@@ -495,6 +561,8 @@ mod tests {
             unknown_template: false,
             validation_status: 422,
             pages: crate::util::PagesMode::Ceil,
+            token_max_uses: None,
+            token_ttl_ms: None,
         };
         let emu = Arc::new(Emu::new(SeedKind::Generated, sizes, 0.0, settings, false));
         let id = "00000002-0000-4000-8000-000000000000".to_string();

@@ -2,7 +2,7 @@
 //! the body limit in front of the router, because a dropped connection cannot be expressed in axum).
 
 use crate::emu::{Emu, Fault, Settings};
-use crate::logs::DropAfter;
+use crate::logs::{DropAfter, Firehose};
 use crate::seed::{GenSizes, SeedKind};
 use crate::util::{json_response, text_response, ApiError, PagesMode};
 use axum::body::{Body, Bytes};
@@ -17,16 +17,25 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use serde_json::{json, Map, Value};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tower::ServiceExt;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Bodies kept in the request log are cut here, so the log stays small.
 pub const LOGGED_BODY_LIMIT: usize = 64 * 1024;
+/// Control bodies may be large: hostile template schemas of several MB.
+pub const CONTROL_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// A `hang` fault gives up after this long even if the client stays.
+pub const HANG_LIMIT: Duration = Duration::from_secs(600);
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -83,6 +92,12 @@ pub struct Options {
     /// Allow this origin (or `*`) through CORS.
     #[arg(long)]
     pub cors_origin: Option<String>,
+    /// Refuse (401) a token after this many requests presented it.
+    #[arg(long)]
+    pub token_max_uses: Option<u64>,
+    /// Refuse (401) a token this many ms after its first request.
+    #[arg(long)]
+    pub token_ttl_ms: Option<u64>,
 }
 
 impl Default for Options {
@@ -214,6 +229,7 @@ fn cors(opts: &Options) -> Option<CorsLayer> {
                 header::RETRY_AFTER,
                 header::HeaderName::from_static("x-error"),
                 header::HeaderName::from_static("x-separator"),
+                header::HeaderName::from_static("x-request-id"),
             ])
             .max_age(Duration::from_secs(600)),
     )
@@ -263,7 +279,12 @@ fn fault_response(f: &Fault) -> Response {
     res
 }
 
-fn record_entry(parts: &axum::http::request::Parts, body: &Bytes) -> Value {
+fn record_entry(
+    parts: &axum::http::request::Parts,
+    body: &Bytes,
+    request_id: &str,
+    fault: Option<&Fault>,
+) -> Value {
     let mut headers = Map::new();
     for (name, value) in &parts.headers {
         let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -283,7 +304,142 @@ fn record_entry(parts: &axum::http::request::Parts, body: &Bytes) -> Value {
         "query": parts.uri.query().unwrap_or(""),
         "headers": headers,
         "body": if body.is_empty() { Value::Null } else { Value::String(String::from_utf8_lossy(&body[..body.len().min(LOGGED_BODY_LIMIT)]).into_owned()) },
+        "request_id": request_id,
+        "fault": fault.map(|f| f.id.as_str()),
     })
+}
+
+/// Per connection: set by a `reset` fault so the socket is closed with RST when hyper drops it.
+#[derive(Clone, Default)]
+pub struct ResetFlag(Arc<AtomicBool>);
+
+/// The accepted socket, closed with a TCP reset when its `ResetFlag` is set.
+struct ConnIo {
+    inner: TcpStream,
+    reset: ResetFlag,
+}
+
+impl Drop for ConnIo {
+    fn drop(&mut self) {
+        if self.reset.0.load(Ordering::SeqCst) {
+            // SO_LINGER 0: close() sends RST and discards unsent data.
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for ConnIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ConnIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// `host[:port]` split, brackets of an IPv6 literal removed.
+fn split_host(authority: &str) -> (String, Option<&str>) {
+    let a = authority.trim();
+    if let Some(rest) = a.strip_prefix('[') {
+        if let Some((h, tail)) = rest.split_once(']') {
+            return (h.to_ascii_lowercase(), tail.strip_prefix(':'));
+        }
+    }
+    match a.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h.to_ascii_lowercase(), Some(p)),
+        _ => (a.to_ascii_lowercase(), None),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Control routes only for loopback Hosts and same-origin (or no) Origins, so that a web page a
+/// browser has open cannot drive them (DNS rebinding gives a foreign Host; a cross-site fetch an Origin).
+pub fn control_allowed(parts: &axum::http::request::Parts) -> bool {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let Some(host) = host else {
+        return false;
+    };
+    let (h, port) = split_host(&host);
+    if !is_loopback(&h) {
+        return false;
+    }
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some((scheme, rest)) = origin.to_str().ok().and_then(|o| o.split_once("://")) else {
+        return false; // "null" and other opaque origins
+    };
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return false,
+    };
+    let (oh, oport) = split_host(rest.trim_end_matches('/'));
+    oh == h && oport.unwrap_or(default) == port.unwrap_or(default)
+}
+
+/// The token a request presents (header, then WebSocket subprotocol, then query), as auth reads it.
+fn presented_token(parts: &axum::http::request::Parts) -> Option<String> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        return Some(v.split_once(' ').map_or(v, |(_, t)| t).trim().to_string());
+    }
+    for value in parts.headers.get_all(header::SEC_WEBSOCKET_PROTOCOL) {
+        if let Ok(s) = value.to_str() {
+            if let Some(t) = s
+                .split(' ')
+                .find_map(|i| i.strip_prefix(crate::auth::SUBPROTOCOL_PREFIX))
+            {
+                return Some(t.to_string());
+            }
+        }
+    }
+    crate::util::Query::parse(parts.uri.query())
+        .get("neuro-auth-token")
+        .map(str::to_string)
+}
+
+fn with_request_id(mut res: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    res
 }
 
 fn too_large() -> Response {
@@ -297,40 +453,81 @@ async fn front(
 ) -> Result<Response, BoxError> {
     let is_control = req.uri().path().starts_with("/_emulator/");
     let (mut parts, body) = req.into_parts();
+    if is_control && emu.control && !control_allowed(&parts) {
+        return Ok(ApiError::detail(
+            StatusCode::FORBIDDEN,
+            "control API: only from a loopback Host and without a cross-origin Origin",
+        )
+        .into_response());
+    }
+    let limit = if is_control {
+        CONTROL_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return Ok(too_large());
     }
-    let bytes = match Limited::new(body, BODY_LIMIT).collect().await {
+    let bytes = match Limited::new(body, limit).collect().await {
         Ok(c) => c.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Ok(too_large()),
         Err(e) => return Err(e),
     };
-    if !is_control {
-        emu.tick();
-        emu.record(record_entry(&parts, &bytes));
-        if let Some(f) = emu.take_fault(parts.method.as_str(), parts.uri.path()) {
-            if f.delay_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
-            }
-            if f.drop {
-                return Err("fault: connection dropped".into());
-            }
-            if f.status.is_some() || f.malformed_json {
-                return Ok(fault_response(&f));
-            }
-            if let Some(n) = f.ws_drop_after_bytes {
-                parts.extensions.insert(DropAfter(n));
-            }
+    if is_control {
+        let req = Request::from_parts(parts, Body::from(bytes));
+        return match router.oneshot(req).await {
+            Ok(r) => Ok(r),
+            Err(never) => match never {},
+        };
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    emu.tick();
+    let fault = emu.take_fault(parts.method.as_str(), parts.uri.path());
+    emu.record(record_entry(&parts, &bytes, &request_id, fault.as_ref()));
+    if let Some(f) = fault {
+        if f.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
         }
+        if f.reset {
+            if let Some(flag) = parts.extensions.get::<ResetFlag>() {
+                flag.0.store(true, Ordering::SeqCst);
+            }
+            return Err("fault: connection reset".into());
+        }
+        if f.drop {
+            return Err("fault: connection dropped".into());
+        }
+        if f.hang {
+            // Dropped by hyper as soon as the client closes the connection.
+            let _gauge = emu.hanging();
+            tokio::time::sleep(HANG_LIMIT).await;
+            return Err("fault: hang ended".into());
+        }
+        if f.status.is_some() || f.malformed_json || f.body.as_ref().is_some_and(|b| !b.is_null()) {
+            return Ok(with_request_id(fault_response(&f), &request_id));
+        }
+        if let Some(n) = f.ws_drop_after_bytes {
+            parts.extensions.insert(DropAfter(n));
+        }
+        if let Some(n) = f.firehose_bytes {
+            parts.extensions.insert(Firehose(n));
+        }
+    }
+    if presented_token(&parts).is_some_and(|t| emu.spend_token(&t)) {
+        // Every route then answers as for an invalid token (the header wins over other token places).
+        parts.headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer expired"),
+        );
     }
     let req = Request::from_parts(parts, Body::from(bytes));
     match router.oneshot(req).await {
-        Ok(r) => Ok(r),
+        Ok(r) => Ok(with_request_id(r, &request_id)),
         Err(never) => match never {},
     }
 }
@@ -340,6 +537,8 @@ pub async fn start(opts: Options) -> std::io::Result<Running> {
         unknown_template: opts.unknown_template == UnknownTemplate::NotFound,
         validation_status: opts.validation_status,
         pages: opts.pages,
+        token_max_uses: opts.token_max_uses,
+        token_ttl_ms: opts.token_ttl_ms,
     };
     let sizes = GenSizes {
         apps: opts.gen_apps,
@@ -396,10 +595,20 @@ pub async fn start(opts: Options) -> std::io::Result<Running> {
                 }
             };
             let _ = stream.set_nodelay(true);
-            let hyper_svc = TowerToHyperService::new(svc.clone());
+            let reset = ResetFlag::default();
+            let flag = reset.clone();
+            let conn_svc = svc.clone().map_request(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(flag.clone());
+                req
+            });
+            let hyper_svc = TowerToHyperService::new(conn_svc);
+            let io = ConnIo {
+                inner: stream,
+                reset,
+            };
             tokio::spawn(async move {
                 let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc)
+                    .serve_connection_with_upgrades(TokioIo::new(io), hyper_svc)
                     .await;
             });
         }

@@ -1,0 +1,651 @@
+//! Resilience features for client tests: request ids, reset/hang/firehose faults, template overrides,
+//! token expiry and the control API's Host/Origin guard. A real server on 127.0.0.1, real clients.
+
+use apolo_apps_emulator::{start, Options};
+use clap::Parser;
+use futures_util::StreamExt;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+
+const SD: &str = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4";
+const VSCODE: &str = "5a5fa379-4635-4418-959f-457b44280c21";
+const V1: &str = "/apis/apps/v1/cluster/default/org/superorg/project/alpha";
+
+struct Emu {
+    addr: std::net::SocketAddr,
+    token: String,
+    http: Client,
+}
+
+async fn emu(args: &[&str]) -> Emu {
+    let mut argv = vec![
+        "apolo-apps-emulator",
+        "--port",
+        "0",
+        "--control",
+        "--speed",
+        "0",
+    ];
+    argv.extend_from_slice(args);
+    let running = start(Options::parse_from(argv)).await.expect("starts");
+    Emu {
+        addr: running.addr,
+        token: running.token.clone(),
+        http: Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Emu {
+    fn url(&self, p: &str) -> String {
+        format!("http://{}{}", self.addr, p)
+    }
+    async fn control(&self, method: Method, p: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, self.url(p));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        assert!(r.status().is_success(), "{p}: {}", r.status());
+        let text = r.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+    async fn fault(&self, f: Value) -> String {
+        let v = self
+            .control(Method::POST, "/_emulator/faults", Some(f))
+            .await;
+        v["id"].as_str().unwrap().to_string()
+    }
+    async fn log(&self) -> Vec<Value> {
+        let v = self.control(Method::GET, "/_emulator/requests", None).await;
+        v.as_array().unwrap().clone()
+    }
+    async fn stats(&self) -> Value {
+        self.control(Method::GET, "/_emulator/stats", None).await
+    }
+    async fn get_with(&self, p: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(p))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+    async fn get(&self, p: &str) -> reqwest::Response {
+        self.get_with(p, &self.token).await
+    }
+    /// Polls the stats until `key` reaches `want` (the server ends things asynchronously).
+    async fn wait_stat(&self, key: &str, want: u64) {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.stats().await;
+            if s[key] == want {
+                return;
+            }
+            assert!(
+                Instant::now() < until,
+                "{key} stayed {} (want {want})",
+                s[key]
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Sends raw bytes and returns what came back before the server closed, or the read error.
+async fn raw(e: &Emu, request: &str) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(e.addr).await?;
+    s.write_all(request.as_bytes()).await?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await?;
+    Ok(out)
+}
+
+fn get_request(path: &str, host: &str, extra: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n{extra}connection: close\r\n\r\n")
+}
+
+fn ws_request(
+    e: &Emu,
+    path: &str,
+    token: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut req = format!("ws://{}{}", e.addr, path)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(&format!("logs.apolo.us, bearer.apolo.us-{token}")).unwrap(),
+    );
+    req
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_that_the_log_records() {
+    let e = emu(&[]).await;
+    let paths = [
+        format!("/apis/apps/v2/instances/{SD}"),
+        "/api/v1/config".to_string(),
+        format!("/api/v1/apps/{VSCODE}/containers"),
+        "/apis/apps/v2/instances/no-such-app".to_string(),
+        "/no/such/route".to_string(),
+    ];
+    let mut ids = Vec::new();
+    for p in &paths {
+        let r = e.get(p).await;
+        ids.push(r.headers()["x-request-id"].to_str().unwrap().to_string());
+    }
+    // A fault's answer has one too.
+    e.fault(json!({"path": "/apis/apps/v2/instances/*", "status": 503, "times": 1}))
+        .await;
+    let r = e.get(&format!("/apis/apps/v2/instances/{SD}")).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    ids.push(r.headers()["x-request-id"].to_str().unwrap().to_string());
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "fresh per request: {ids:?}");
+    assert!(ids.iter().all(|i| uuid_like(i)), "{ids:?}");
+    let logged: Vec<String> = e
+        .log()
+        .await
+        .iter()
+        .map(|r| r["request_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(logged, ids);
+    // The WebSocket handshake answer too.
+    let (_ws, resp) = tokio_tungstenite::connect_async(ws_request(
+        &e,
+        &format!("/api/v1/apps/{VSCODE}/log_ws"),
+        &e.token,
+    ))
+    .await
+    .unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(e.log().await.last().unwrap()["request_id"], id);
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}
+
+#[tokio::test]
+async fn reset_sends_rst_and_drop_closes_without_an_answer() {
+    let e = emu(&[]).await;
+    let host = e.addr.to_string();
+    let path = format!("/apis/apps/v2/instances/{SD}");
+    let id = e
+        .fault(json!({"path": "/apis/apps/v2/instances/*", "reset": true, "times": 1}))
+        .await;
+    let err = raw(
+        &e,
+        &get_request(
+            &path,
+            &host,
+            &format!("authorization: Bearer {}\r\n", e.token),
+        ),
+    )
+    .await
+    .expect_err("a reset is a read error");
+    assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}");
+    // drop: an orderly close (EOF) with no byte of answer.
+    e.fault(json!({"path": "/apis/apps/v2/instances/*", "drop": true, "times": 1}))
+        .await;
+    let got = raw(&e, &get_request(&path, &host, "")).await.unwrap();
+    assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    // Both faulted requests are in the log, the first with its fault id; then normal service.
+    let log = e.log().await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["fault"], id.as_str());
+    assert!(log[1]["fault"].is_string());
+    assert_eq!(e.get(&path).await.status(), StatusCode::OK);
+    assert!(e.log().await[2]["fault"].is_null());
+}
+
+#[tokio::test]
+async fn hang_never_answers_and_ends_when_the_client_leaves() {
+    let e = emu(&[]).await;
+    let host = e.addr.to_string();
+    e.fault(json!({"path": "/apis/apps/v2/instances/*", "hang": true}))
+        .await;
+    let mut s = TcpStream::connect(e.addr).await.unwrap();
+    s.write_all(get_request(&format!("/apis/apps/v2/instances/{SD}"), &host, "").as_bytes())
+        .await
+        .unwrap();
+    e.wait_stat("hanging", 1).await;
+    let mut buf = [0u8; 64];
+    let silent = tokio::time::timeout(Duration::from_millis(500), s.read(&mut buf)).await;
+    assert!(silent.is_err(), "no answer, not even a close");
+    drop(s);
+    e.wait_stat("hanging", 0).await;
+
+    // A WebSocket handshake on the logs path hangs the same way.
+    e.fault(json!({"path": "/api/v1/apps/*/log_ws", "hang": true}))
+        .await;
+    let req = ws_request(&e, &format!("/api/v1/apps/{VSCODE}/log_ws"), &e.token);
+    let attempt = tokio::spawn(tokio_tungstenite::connect_async(req));
+    e.wait_stat("hanging", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!attempt.is_finished(), "handshake must stay unanswered");
+    attempt.abort();
+    let _ = attempt.await;
+    e.wait_stat("hanging", 0).await;
+    assert_eq!(e.log().await.len(), 2, "hung requests are logged");
+}
+
+#[tokio::test]
+async fn a_200_body_fault_serves_endless_empty_pages() {
+    let e = emu(&[]).await;
+    let page = json!({"items": [], "total": 0, "page": 1, "size": 50, "pages": 1_000_000_000u64});
+    let id = e
+        .fault(json!({"method": "GET", "path": "/apis/apps/v2/instances", "status": 200, "body": page}))
+        .await;
+    for n in 1..=3 {
+        let r = e.get(&format!("/apis/apps/v2/instances?page={n}")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(r.json::<Value>().await.unwrap(), page);
+    }
+    // A body without a status is a 200 as well; a null body passes the request through.
+    e.control(Method::DELETE, "/_emulator/faults", None).await;
+    e.fault(json!({"path": "/apis/apps/v2/instances", "body": {"items": []}, "times": 1}))
+        .await;
+    let r = e.get("/apis/apps/v2/instances").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"items": []}));
+    e.fault(json!({"path": "/apis/apps/v2/instances", "body": null, "times": 1}))
+        .await;
+    let r: Value = e.get("/apis/apps/v2/instances").await.json().await.unwrap();
+    assert!(r["total"].as_u64().unwrap() > 0);
+    let log = e.log().await;
+    assert_eq!(log.len(), 5);
+    assert!(log[..3].iter().all(|r| r["fault"] == id.as_str()));
+}
+
+/// `n` definitions, each an anyOf of two refs to the next: 2^n paths for a naive expander.
+fn any_of_ladder(n: usize) -> Value {
+    let mut defs = serde_json::Map::new();
+    for i in 0..n {
+        let next = format!("#/$defs/d{}", i + 1);
+        defs.insert(
+            format!("d{i}"),
+            json!({"anyOf": [{"$ref": next}, {"$ref": next}]}),
+        );
+    }
+    defs.insert(format!("d{n}"), json!({"type": "string"}));
+    json!({"type": "object", "properties": {"x": {"$ref": "#/$defs/d0"}}, "$defs": defs})
+}
+
+fn ref_chain(n: usize) -> Value {
+    let mut defs = serde_json::Map::new();
+    for i in 0..n {
+        defs.insert(
+            format!("r{i}"),
+            json!({"$ref": format!("#/$defs/r{}", i + 1)}),
+        );
+    }
+    defs.insert(format!("r{n}"), json!({"type": "object"}));
+    json!({"$ref": "#/$defs/r0", "$defs": defs})
+}
+
+#[tokio::test]
+async fn templates_can_be_given_any_input_schema() {
+    let e = emu(&[]).await;
+    let ladder = any_of_ladder(40);
+    e.control(
+        Method::POST,
+        "/_emulator/templates",
+        Some(json!({"name": "shell", "version": "v25.5.1", "input": ladder})),
+    )
+    .await;
+    let v1 = format!("{V1}/templates/shell/v25.5.1");
+    let d: Value = e.get(&v1).await.json().await.unwrap();
+    assert_eq!(d["input"], ladder);
+    assert_eq!(d["title"], "Shell", "other fields stay the catalogue's");
+    let d: Value = e
+        .get("/apis/apps/v2/templates/shell/v25.5.1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["input"], ladder);
+    let s: Value = e
+        .get("/apis/apps/v2/templates/shell/v25.5.1/schema")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s, ladder);
+    // Other versions are untouched; latest of a catalogue template resolves first.
+    let d: Value = e
+        .get(&format!("{V1}/templates/shell/latest"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["version"], "v25.7.0");
+    assert_ne!(d["input"], ladder);
+
+    // A 200,000-long $ref chain (several MB) under a new name; latest = the newest set.
+    let chain = ref_chain(200_000);
+    let body = json!({"name": "hostile", "version": "1.0.0", "input": chain});
+    assert!(body.to_string().len() > 1024 * 1024);
+    e.control(Method::POST, "/_emulator/templates", Some(body))
+        .await;
+    for p in ["hostile/1.0.0", "hostile/latest"] {
+        let d: Value = e
+            .get(&format!("{V1}/templates/{p}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["name"], "hostile");
+        assert_eq!(d["input"]["$defs"].as_object().unwrap().len(), 200_001);
+    }
+    // Bad calls are 400s; reset forgets the overrides.
+    for bad in [
+        json!({"version": "1", "input": {}}),
+        json!({"name": "x", "input": {}}),
+        json!({"name": "x", "version": "latest", "input": {}}),
+        json!({"name": "x", "version": "1"}),
+    ] {
+        let r = e
+            .http
+            .post(e.url("/_emulator/templates"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    e.control(Method::POST, "/_emulator/reset", Some(json!({})))
+        .await;
+    let d: Value = e.get(&v1).await.json().await.unwrap();
+    assert_ne!(d["input"], ladder);
+    assert_eq!(
+        e.get(&format!("{V1}/templates/hostile/1.0.0"))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap(),
+        Value::Null
+    );
+}
+
+#[tokio::test]
+async fn firehose_streams_exactly_n_bytes_then_closes() {
+    let e = emu(&[]).await;
+    let total: usize = 10 * 1024 * 1024 + 64;
+    e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": total, "times": 1}))
+        .await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(
+        &e,
+        &format!("/api/v1/apps/{VSCODE}/log_ws"),
+        &e.token,
+    ))
+    .await
+    .unwrap();
+    let (mut got, mut frames) = (0usize, 0usize);
+    let mut close = None;
+    while let Some(m) = ws.next().await {
+        match m.unwrap() {
+            Message::Binary(b) => {
+                assert!(b.len() <= 64 * 1024);
+                if got == 0 {
+                    let first = std::str::from_utf8(&b[..64]).unwrap();
+                    assert!(first.starts_with("firehose line 0000 ") && first.ends_with('\n'));
+                }
+                got += b.len();
+                frames += 1;
+            }
+            Message::Close(c) => {
+                close = c.map(|c| u16::from(c.code));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(got, total);
+    assert_eq!(frames, 161);
+    assert_eq!(close, Some(1000));
+    e.wait_stat("log_streams", 0).await;
+
+    // /log too; and the stream stops when the reader goes away (nothing runs on).
+    e.fault(json!({"path": "/api/v1/apps/*/log", "firehose_bytes": 300_000_000u64, "times": 1}))
+        .await;
+    let r = e.get(&format!("/api/v1/apps/{VSCODE}/log")).await;
+    let mut body = r.bytes_stream();
+    let first = body.next().await.unwrap().unwrap();
+    assert!(first.starts_with(b"firehose line"));
+    e.wait_stat("log_streams", 1).await;
+    drop(body);
+    e.wait_stat("log_streams", 0).await;
+}
+
+#[tokio::test]
+async fn a_slow_reader_of_a_firehose_holds_the_producer_back() {
+    let e = emu(&[]).await;
+    e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": 300_000_000u64}))
+        .await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(
+        &e,
+        &format!("/api/v1/apps/{VSCODE}/log_ws"),
+        &e.token,
+    ))
+    .await
+    .unwrap();
+    let _ = ws.next().await;
+    // Nobody reads: once socket buffers and the 2-chunk channel are full, the server stops sending.
+    let sent = || async { e.stats().await["log_bytes_sent"].as_u64().unwrap() };
+    let mut last = sent().await;
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = sent().await;
+        if now == last {
+            break;
+        }
+        assert!(Instant::now() < until, "still sending: {now}");
+        last = now;
+    }
+    assert!(
+        last < 64 * 1024 * 1024,
+        "{last} bytes went out to a reader that took one frame"
+    );
+    // Reading again resumes the stream.
+    for _ in 0..50 {
+        ws.next().await.unwrap().unwrap();
+    }
+    assert!(sent().await > last);
+    drop(ws);
+    e.wait_stat("log_streams", 0).await;
+}
+
+#[tokio::test]
+async fn tokens_expire_after_max_uses_on_http_and_websocket() {
+    let e = emu(&[]).await;
+    let s = e
+        .control(
+            Method::PUT,
+            "/_emulator/settings",
+            Some(json!({"token_max_uses": 3})),
+        )
+        .await;
+    assert_eq!(s["token_max_uses"], 3);
+    assert_eq!(s["token_ttl_ms"], Value::Null);
+    let p = format!("/apis/apps/v2/instances/{SD}");
+    for _ in 0..3 {
+        assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    }
+    let r = e.get(&p).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"detail": "Not authenticated"})
+    );
+    // A fresh token works (per token string); its logs handshake counts as a use too.
+    let fresh = e
+        .control(
+            Method::POST,
+            "/_emulator/token",
+            Some(json!({"user": "user"})),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(fresh, e.token);
+    assert_eq!(e.get_with(&p, &fresh).await.status(), StatusCode::OK);
+    let ws_path = format!("/api/v1/apps/{VSCODE}/log_ws");
+    for _ in 0..2 {
+        let (ws, resp) = tokio_tungstenite::connect_async(ws_request(&e, &ws_path, &fresh))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 101);
+        drop(ws);
+    }
+    match tokio_tungstenite::connect_async(ws_request(&e, &ws_path, &fresh)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status(), 401)
+        }
+        other => panic!(
+            "expected a 401 before the upgrade: {:?}",
+            other.map(|x| x.1)
+        ),
+    }
+    // The query-string token of /log counts as well; /config treats a spent token as no token.
+    let r = e
+        .http
+        .get(e.url(&format!(
+            "/api/v1/apps/{VSCODE}/log?neuro-auth-token={fresh}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let cfg: Value = e.get("/api/v1/config").await.json().await.unwrap();
+    assert_eq!(cfg["authorized"], false);
+    // Faulted answers do not use the token.
+    e.fault(json!({"path": "/apis/*", "status": 503, "times": 5}))
+        .await;
+    let third = e
+        .control(
+            Method::POST,
+            "/_emulator/token",
+            Some(json!({"user": "bob"})),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..5 {
+        assert_eq!(e.get_with(&p, &third).await.status(), 503);
+    }
+    assert_eq!(e.get_with(&p, &third).await.status(), StatusCode::OK);
+    // Reset clears the counts (not the setting).
+    e.control(Method::POST, "/_emulator/reset", Some(json!({})))
+        .await;
+    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    let s = e
+        .control(
+            Method::PUT,
+            "/_emulator/settings",
+            Some(json!({"token_max_uses": null})),
+        )
+        .await;
+    assert_eq!(s["token_max_uses"], Value::Null);
+    for _ in 0..5 {
+        assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    }
+    let r = e
+        .http
+        .put(e.url("/_emulator/settings"))
+        .json(&json!({"token_max_uses": -1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn tokens_expire_after_a_ttl_and_by_command_line() {
+    let e = emu(&["--token-ttl-ms", "300"]).await;
+    let p = format!("/apis/apps/v2/instances/{SD}");
+    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(e.get(&p).await.status(), StatusCode::UNAUTHORIZED);
+
+    let e = emu(&["--token-max-uses", "1"]).await;
+    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    assert_eq!(e.get(&p).await.status(), StatusCode::UNAUTHORIZED);
+    let s = e.control(Method::GET, "/_emulator/settings", None).await;
+    assert_eq!(s["token_max_uses"], 1);
+}
+
+#[tokio::test]
+async fn control_routes_refuse_foreign_hosts_and_cross_origin_pages() {
+    let e = emu(&["--cors-origin", "*"]).await;
+    let port = e.addr.port();
+    let own = e.addr.to_string();
+    let status = |resp: &[u8]| -> u16 {
+        let s = String::from_utf8_lossy(resp);
+        s.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0)
+    };
+    let cases = [
+        (own.clone(), "", 200),
+        (format!("localhost:{port}"), "", 200),
+        (format!("[::1]:{port}"), "", 200),
+        (format!("127.0.0.2:{port}"), "", 200),
+        (own.clone(), &*format!("origin: http://{own}\r\n"), 200),
+        (
+            format!("localhost:{port}"),
+            &*format!("origin: http://LOCALHOST:{port}\r\n"),
+            200,
+        ),
+        (format!("evil.example:{port}"), "", 403),
+        (format!("10.0.0.1:{port}"), "", 403),
+        (own.clone(), "origin: http://evil.example\r\n", 403),
+        (
+            own.clone(),
+            &*format!("origin: http://127.0.0.1:{}\r\n", port.wrapping_add(1)),
+            403,
+        ),
+        (own.clone(), "origin: null\r\n", 403),
+    ];
+    for (host, extra, want) in cases {
+        let resp = raw(&e, &get_request("/_emulator/settings", &host, extra))
+            .await
+            .unwrap();
+        assert_eq!(status(&resp), want, "host {host}, {extra:?}");
+    }
+    // The API itself stays open to any origin (CORS), and a fault can't be set cross-origin.
+    let r = e
+        .http
+        .request(Method::POST, e.url("/_emulator/faults"))
+        .header("origin", "http://evil.example")
+        .json(&json!({"path": "/*", "status": 500}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = e
+        .http
+        .get(e.url(&format!("/apis/apps/v2/instances/{SD}")))
+        .bearer_auth(&e.token)
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(exposed.contains("x-request-id"), "{exposed}");
+}
