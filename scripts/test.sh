@@ -16,6 +16,7 @@ stage pkg          bash scripts/build-pkg.sh
 stage wasm         bash tests/wasm/run.sh
 stage node         bash tests/node/run.sh
 stage types        bash tests/types/run.sh
+stage packaging    bash tests/packaging/run.sh
 stage browser      bash tests/browser/run.sh
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED stages: %s\n' "${failed[*]}"
