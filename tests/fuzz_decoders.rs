@@ -14,6 +14,7 @@ use apolo_apps::core::models::{
 };
 use apolo_apps::core::paging::{PageCursor, PageKind, MAX_PAGES};
 use apolo_apps::core::time::parse_timestamp;
+use apolo_apps::core::urls::logs_url;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde::de::DeserializeOwned;
@@ -482,7 +483,12 @@ fn text_decoders(status: u16, text: &str) {
             json.unwrap();
         }
     }
-    let _ = ServerConfig::parse(text).map(|cfg| cfg.resolve(&Default::default()));
+    if let Ok(cfg) = ServerConfig::parse(text) {
+        // The monitoring URL comes from /config: the logs URL is built from it.
+        if let Some(m) = cfg.resolve(&Default::default()).monitoring_url {
+            let _ = logs_url(&m, "id", Some("2025-01-01T00:00:00Z"), true);
+        }
+    }
     let e = ApiError::from_response(status, text).redacted("tok");
     assert_eq!(e.status, Some(status));
     let _ = e.to_string();
