@@ -187,8 +187,14 @@ export interface WebSocketLike {
 export interface ApoloClientOptions {
   /** As apolo-sdk's `api_url`, e.g. `"https://api.apolo.us/api/v1"`. */
   apiUrl: string;
-  /** The JWT; sent as `Authorization: Bearer <token>` to the configured hosts only. */
-  token: string;
+  /**
+   * The JWT, or a function that returns it (or a Promise of it). A function is called before every
+   * HTTP request and every logs WebSocket handshake, so it should cache the token and refresh it when
+   * it nears expiry; after a 401 it is called once more and the request is repeated once if the token
+   * changed. The token is sent as `Authorization: Bearer <token>` (and in the logs WebSocket's
+   * subprotocol) to the configured hosts only, and never appears in errors, hooks or log lines.
+   */
+  token: string | TokenProvider;
   /** The default cluster of calls; `connect` picks one when absent. */
   cluster?: string;
   /** The default organisation of calls; `connect` picks one when absent. */
@@ -201,14 +207,67 @@ export interface ApoloClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Default `globalThis.WebSocket`; on Node 20 pass the `ws` package. */
   WebSocket?: WebSocketConstructor;
-  /** Per HTTP request; a request that takes longer rejects with `TimeoutError`. */
+  /** Per attempt of each HTTP request, and for the logs WebSocket handshake (`TimeoutError`). Default 60000. */
   timeoutMs?: number;
+  /** Retries of a failed request (see README "Retries"); default 2, 0 disables them. Per call too. */
+  maxRetries?: number;
+  /** High-water mark of log bytes received but not yet read (see `LogsOptions`); default 8 MiB. */
+  maxLogBufferBytes?: number;
+  /** Called before every HTTP request (each attempt, each page, `/config`) and logs WebSocket handshake. */
+  onRequest?: (event: RequestEvent) => void;
+  /** Called when a request ends: with its status, or status 0 when no answer came. */
+  onResponse?: (event: ResponseEvent) => void;
+  /** Called before the client waits to send a failed request again. */
+  onRetry?: (event: RetryEvent) => void;
+  /**
+   * `'debug'` prints one line per request with `console.error`
+   * (`apolo-apps: GET <url> 200 12ms attempt=1`). Default `'silent'`, or `'debug'` when the
+   * environment variable `APOLO_APPS_LOG=debug` is set (Node).
+   */
+  logLevel?: 'debug' | 'silent';
+}
+
+/** Returns the current token; called before each request (cache it). */
+export type TokenProvider = () => string | Promise<string>;
+
+/** What `onRequest` receives. Never contains the token. */
+export interface RequestEvent {
+  /** `GET`, `POST`, `PUT` or `DELETE` (`GET` for the logs WebSocket). */
+  method: string;
+  /** The request URL (`ws:`/`wss:` for logs). */
+  url: string;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+}
+
+/** What `onResponse` receives. Never contains the token. */
+export interface ResponseEvent extends RequestEvent {
+  /** The HTTP status; 0 when no answer came; 101 for an opened logs WebSocket. */
+  status: number;
+  /** Milliseconds from sending to the end of the answer (for a logs WebSocket's close: its whole life). */
+  durationMs: number;
+  /** The answer's `x-request-id` header, if any. */
+  requestId: string | undefined;
+  /** Set when a logs WebSocket closed: its close code. */
+  closeCode?: number;
+}
+
+/** What `onRetry` receives. Never contains the token. */
+export interface RetryEvent extends RequestEvent {
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  /** Why: `'status 503'`, `'timeout'`, `'connection refused'`, `'connection error'`, ... */
+  reason: string;
 }
 
 /** Every call accepts a signal; aborting it rejects the pending call with `signal.reason`. */
 export interface CallOptions {
   /** Aborting it rejects the pending call (or iterator step) with `signal.reason` and stops its requests. */
   signal?: AbortSignal;
+  /** This call's retries instead of the client's `maxRetries`. */
+  maxRetries?: number;
+  /** This call's per-attempt timeout instead of the client's `timeoutMs`. */
+  timeoutMs?: number;
 }
 
 /** Calls that act within a project; each key defaults to the client's. */
@@ -263,6 +322,13 @@ export interface LogsOptions extends CallOptions {
   since?: Date | string;
   /** Prefix each line with its RFC 3339 timestamp, as the server writes it. */
   timestamps?: boolean;
+  /**
+   * High-water mark of bytes received but not yet read; default: the client's (8 MiB). With the
+   * `ws` package the socket is paused until the loop catches up; a WebSocket that cannot pause
+   * (browsers, Node 22's) fails the loop with `ConnectionError` instead of growing without bound.
+   * `logLines` also fails on a line longer than this.
+   */
+  maxLogBufferBytes?: number;
 }
 
 /** Options of `rollback`. */
@@ -284,7 +350,7 @@ export interface Apps {
   /** One app, by id, from any project (`ResourceNotFound` if there is none). */
   get(appId: string, options?: CallOptions): Promise<App>;
   /** Batches of 100 ids per request; results in input order. */
-  getUpgrades(appIds: readonly string[], options?: CallOptions): Promise<AppUpgrades[]>;
+  getUpgrades(appIds: Iterable<string>, options?: CallOptions): Promise<AppUpgrades[]>;
   /** Installs an app from a template; resolves to it in state `queued` (`watch` follows it from there). */
   install(appData: AppInstallData, options?: ProjectOptions): Promise<App>;
   /** Gives the app a new configuration (a new revision); resolves to it, usually `progressing`. */
@@ -349,6 +415,10 @@ export interface ApoloErrorOptions {
   method?: string;
   /** See `ApoloError.url`. */
   url?: string;
+  /** See `ApoloError.headers`. */
+  headers?: Headers;
+  /** See `ApoloError.requestId`. */
+  requestId?: string;
   /** The underlying error, as `Error.cause`. */
   cause?: unknown;
 }
@@ -365,6 +435,10 @@ export declare class ApoloError extends Error {
   readonly method: string | undefined;
   /** The request URL (never contains the token). */
   readonly url: string | undefined;
+  /** The response's headers, when the error comes from an HTTP response. */
+  readonly headers: Headers | undefined;
+  /** The response's `x-request-id` (what support asks for), when it had one. */
+  readonly requestId: string | undefined;
 }
 /** 401 */
 export declare class AuthenticationError extends ApoloError {

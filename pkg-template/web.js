@@ -1,6 +1,6 @@
 // Browser entry (ESM): instantiates the wasm module once, with its URL relative to this file so that
 // bundlers (which understand `new URL(..., import.meta.url)`) and plain <script type="module"> both find it.
-import init, { Core, PageCursor } from './wasm/web/apolo_apps.js';
+import init, * as glue from './wasm/web/apolo_apps.js';
 import { createApi } from './lib/api.js';
 
 await init({ module_or_path: new URL('./wasm/web/apolo_apps_bg.wasm', import.meta.url) });
@@ -8,4 +8,4 @@ await init({ module_or_path: new URL('./wasm/web/apolo_apps_bg.wasm', import.met
 export const {
   ApoloClient, AppState, ApoloError, AuthenticationError, AuthorizationError, ResourceNotFound, ClientError,
   BadGateway, ServerNotAvailable, IllegalArgumentError, ConnectionError, TimeoutError,
-} = createApi({ Core, PageCursor });
+} = createApi(glue);

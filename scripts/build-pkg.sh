@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: the crate for wasm32 (wasm-pack, --target web and nodejs),
+# Builds the npm package into pkg/: the crate for wasm32 (wasm-pack --target web; Node runs the same glue as CommonJS),
 # wasm-opt from npm's binaryen, the JS layer from pkg-template/ (plus its CommonJS copy by esbuild).
 # Idempotent: when the compiled .wasm has not changed, wasm-bindgen and wasm-opt are skipped.
 set -euo pipefail
@@ -27,33 +27,40 @@ stamp=$(cat "$raw_wasm" scripts/build-pkg.sh | sha256sum | cut -d' ' -f1)
 
 # 2. wasm-bindgen (through wasm-pack) and wasm-opt, only for a new .wasm.
 if [ "$(cat "$OUT/.wasm-stamp" 2>/dev/null)" != "$stamp" ] ||
-   [ ! -f "$OUT/wasm/web/${CRATE}_bg.wasm" ] || [ ! -f "$OUT/wasm/node/${CRATE}_bg.wasm" ]; then
+   [ ! -f "$OUT/wasm/web/${CRATE}_bg.wasm" ] || [ ! -f "$OUT/wasm/node/${CRATE}.cjs" ]; then
   # Built aside, then swapped in, so pkg/ never holds a half-built wasm folder.
   tmp=$OUT/.wasm-build
   rm -rf "$tmp"
-  for target in web nodejs; do
-    dir=$tmp/${target%js}
-    log "wasm-pack --target $target"
-    PATH=$WASM_PATH wasm-pack --quiet build --release --mode no-install --no-pack \
-      --target "$target" --out-dir "$dir" --out-name "$CRATE" >/dev/null
-    log "wasm-opt ${target}"
-    node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "$dir/${CRATE}_bg.wasm" -o "$dir/${CRATE}_bg.wasm.opt"
-    mv "$dir/${CRATE}_bg.wasm.opt" "$dir/${CRATE}_bg.wasm"
-    # Keep only what the package ships: wasm-pack's .gitignore ("*") would hide the folder from npm pack.
-    find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
-    sed -i '/@ts-self-types=/d' "$dir/$CRATE.js" # it names the .d.ts just removed; index.d.ts is the API
-  done
-  # Both targets get the same .wasm (only the JS glue differs): ship it once, the Node glue reads the
-  # web copy. If a wasm-bindgen update changes either fact, both copies stay.
-  node_glue=$tmp/node/$CRATE.js
-  if cmp -s "$tmp/web/${CRATE}_bg.wasm" "$tmp/node/${CRATE}_bg.wasm" &&
-     grep -q "\${__dirname}/${CRATE}_bg.wasm" "$node_glue"; then
-    sed -i "s|\${__dirname}/${CRATE}_bg.wasm|\${__dirname}/../web/${CRATE}_bg.wasm|" "$node_glue"
-    rm "$tmp/node/${CRATE}_bg.wasm"
-  fi
-  # The module format of each folder, stated rather than inherited (nodejs output is CommonJS).
+  dir=$tmp/web
+  log "wasm-pack --target web"
+  PATH=$WASM_PATH wasm-pack --quiet build --release --mode no-install --no-pack \
+    --target web --out-dir "$dir" --out-name "$CRATE" >/dev/null
+  log "wasm-opt"
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "$dir/${CRATE}_bg.wasm" -o "$dir/${CRATE}_bg.wasm.opt"
+  mv "$dir/${CRATE}_bg.wasm.opt" "$dir/${CRATE}_bg.wasm"
+  # Keep only what the package ships: wasm-pack's .gitignore ("*") would hide the folder from npm pack.
+  find "$dir" -maxdepth 1 -type f ! -name "$CRATE.js" ! -name "${CRATE}_bg.wasm" -delete
+  sed -i '/@ts-self-types=/d' "$dir/$CRATE.js" # it names the .d.ts just removed; index.d.ts is the API
+  # The JS layer replaces an instance that trapped (lib/api.js): the glue keeps its instance in
+  # `wasm` and its compiled module in `wasmModule`, and initSync() instantiates only while `wasm`
+  # is unset. Checked, so that a wasm-bindgen update that renames them fails here, not at run time.
+  grep -q '^let wasmModule, wasmInstance, wasm;$' "$dir/$CRATE.js" && grep -q 'if (wasm !== undefined) return wasm;' "$dir/$CRATE.js" ||
+    { log "the wasm-bindgen glue changed shape: update the re-instantiation hook"; exit 1; }
+  cat >>"$dir/$CRATE.js" <<'JS'
+
+/** apolo-apps: a fresh instance of the same module, after the current one trapped. */
+export function __apoloReinstantiate() {
+    const module = wasmModule;
+    wasm = undefined;
+    return initSync({ module });
+}
+JS
+  # Node runs the same glue as CommonJS (the .wasm is shared; node.cjs reads it from wasm/web/).
+  mkdir -p "$tmp/node"
+  node_modules/.bin/esbuild "$dir/$CRATE.js" --format=cjs --platform=node --target=es2022 \
+    --log-level=error --outfile="$tmp/node/$CRATE.cjs"
+  # The module format of each folder, stated rather than inherited.
   echo '{ "type": "module" }' >"$tmp/web/package.json"
-  echo '{ "type": "commonjs" }' >"$tmp/node/package.json"
   rm -rf "$OUT/wasm"
   mv "$tmp" "$OUT/wasm"
   echo "$stamp" >"$OUT/.wasm-stamp"
@@ -62,9 +69,12 @@ fi
 # 3. The JS layer, types, README and package.json (cheap, always refreshed).
 mkdir -p "$OUT/lib"
 cp pkg-template/web.js pkg-template/node.cjs pkg-template/node.mjs pkg-template/index.d.ts \
+  pkg-template/slim.js pkg-template/slim.cjs pkg-template/slim.d.ts pkg-template/workerd.js pkg-template/wasm.d.ts \
   pkg-template/README.md "$OUT/"
+# slim's declarations for `require` users: the same, over index.d.cts.
+sed 's|"\./index\.js"|"./index.cjs"|' pkg-template/slim.d.ts >"$OUT/slim.d.cts"
 cp pkg-template/index.d.ts "$OUT/index.d.cts" # the same declarations, read as CommonJS by `require` users
-cp pkg-template/lib/api.js "$OUT/lib/api.js"
+cp pkg-template/lib/api.js pkg-template/lib/node-transport.cjs "$OUT/lib/"
 node_modules/.bin/esbuild pkg-template/lib/api.js --format=cjs --platform=neutral --target=es2022 \
   --log-level=warning --outfile="$OUT/lib/api.cjs"
 # package.json with the crate's version.

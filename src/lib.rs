@@ -5,6 +5,3 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-
-#[cfg(target_arch = "wasm32")]
-pub use wasm::{Core, PageCursor};

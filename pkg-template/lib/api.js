@@ -1,18 +1,20 @@
-// The JavaScript layer of apolo-apps: the public classes around the wasm boundary (`Core`, `PageCursor`).
-// Iterators, Error subclasses and the logs WebSocket live here because JavaScript does them natively;
-// URLs, encoding, models and error mapping live in Rust (see docs/architecture.md).
+// The JavaScript layer of apolo-apps: the public classes around the synchronous wasm boundary.
+// JavaScript does what it must (I/O, timers, Promises, iterators, Error classes, WebSockets);
+// every decision (arguments, requests, decoding, errors, retries, paging) is asked of the Rust
+// core through `glue` (see docs/architecture.md).
 
-const STATUS_CLASS = {
-  401: 'AuthenticationError',
-  403: 'AuthorizationError',
-  404: 'ResourceNotFound',
-  405: 'ClientError',
-  502: 'BadGateway',
-  503: 'ServerNotAvailable',
-};
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** Builds the public API over one instantiated wasm module (`{ Core, PageCursor }`). */
-export function createApi(wasm) {
+/**
+ * Builds the public API over one wasm-bindgen glue module.
+ * `glue`: the glue's exports, with `__apoloReinstantiate()` (added by the build) to replace a
+ * trapped instance. `platform.transport`: the default HTTP transport (Node's keep-alive
+ * `node:http`); without one, `fetch` is used. `platform.env`: environment variables, if any.
+ */
+export function createApi(glue, platform = {}) {
+  const w = glue;
+  let generation = 0; // bumped each time a trapped instance is replaced
+
   class ApoloError extends Error {
     constructor(message, options) {
       const o = options ?? {};
@@ -21,6 +23,8 @@ export function createApi(wasm) {
       this.payload = o.payload;
       this.method = o.method;
       this.url = o.url;
+      this.headers = o.headers;
+      this.requestId = o.requestId;
     }
   }
   class AuthenticationError extends ApoloError {}
@@ -42,237 +46,130 @@ export function createApi(wasm) {
     Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
   }
 
-  const AppState = Object.freeze({
-    QUEUED: 'queued',
-    PROGRESSING: 'progressing',
-    HEALTHY: 'healthy',
-    DEGRADED: 'degraded',
-    ERRORED: 'errored',
-    UNINSTALLING: 'uninstalling',
-    UNINSTALLED: 'uninstalled',
-  });
-
-  // The boundary rejects with `{ apoloError: kind, status?, message, payload?, method?, url? }`;
-  // anything else (an abort reason, a TypeError from the runtime) passes through unchanged.
-  function toError(e) {
+  // The boundary throws `{ apoloError: kind, status?, message, payload?, method?, url? }`.
+  function toError(e, extra) {
     if (e !== null && typeof e === 'object' && typeof e.apoloError === 'string' && !(e instanceof Error)) {
       const cls = Object.hasOwn(errorClasses, e.apoloError) ? errorClasses[e.apoloError] : ApoloError;
-      return new cls(e.message, { status: e.status, payload: e.payload, method: e.method, url: e.url });
+      return new cls(e.message, { status: e.status, payload: e.payload, method: e.method, url: e.url, ...extra });
     }
     return e;
   }
 
-  function errorForStatus(status, message, fields) {
-    const name = STATUS_CLASS[status] ?? (status >= 400 ? 'IllegalArgumentError' : 'ConnectionError');
-    return new errorClasses[name](message, fields);
+  // A trap (a Rust panic, out of memory) or a stack overflow inside wasm leaves the instance in an
+  // unknown state: it is replaced, and the call that met it fails with a clear error.
+  function isTrap(e) {
+    return (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) || e instanceof RangeError;
   }
 
-  function illegal(message) {
-    return new IllegalArgumentError(message);
-  }
-
-  function checkOptions(opts, what) {
-    if (opts === undefined || opts === null) return {};
-    if (typeof opts !== 'object' || Array.isArray(opts)) throw illegal(`${what}: options must be an object`);
-    return opts;
-  }
-
-  function checkSignal(opts) {
-    const s = opts.signal;
-    if (s === undefined || s === null) return undefined;
-    if (typeof s !== 'object' || typeof s.addEventListener !== 'function' || typeof s.aborted !== 'boolean') {
-      throw illegal('signal must be an AbortSignal');
+  function recover(e) {
+    let why;
+    try { why = w.lastPanic(); } catch { /* the old instance may not answer */ }
+    try {
+      w.__apoloReinstantiate();
+    } catch (again) {
+      return new ApoloError(`apolo-apps: internal error (${why ?? e?.message}); the module could not be reloaded`, { cause: again });
     }
-    return s;
+    generation += 1;
+    return new ApoloError(`apolo-apps: internal error (${why ?? e?.message ?? 'WebAssembly trap'}); ` +
+      'the module was reloaded, later calls work', { cause: e });
   }
 
-  function checkId(value, what) {
-    if (typeof value !== 'string' || value === '') throw illegal(`${what} must be a non-empty string`);
-    return value;
+  /** Runs one boundary call; its errors become Error subclasses. */
+  function sync(fn, extra) {
+    try {
+      return fn();
+    } catch (e) {
+      if (isTrap(e)) throw recover(e);
+      throw toError(e, extra);
+    }
   }
 
-  // Settles like the boundary promise, but rejects with `signal.reason` as soon as the signal aborts,
-  // even if the boundary is slower to notice.
+  const AppState = Object.freeze(Object.fromEntries(sync(() => w.appStates()).map((s) => [s.toUpperCase(), s])));
+
+  function aborted(signal) {
+    if (signal?.aborted) throw signal.reason;
+  }
+
+  // Settles like `promise`, but rejects with `signal.reason` as soon as the signal aborts.
   function settle(promise, signal) {
-    if (!signal) return Promise.resolve(promise).catch((e) => { throw toError(e); });
+    if (!signal) return promise;
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      Promise.resolve(promise).then(
+      promise.then(
         (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-        (e) => { signal.removeEventListener('abort', onAbort); reject(toError(e)); },
+        (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
       );
     });
   }
 
-  // Starts a boundary call: an already aborted signal sends nothing, and validation errors thrown
-  // synchronously by the boundary become the matching Error subclass.
-  function begin(signal, start) {
-    if (signal?.aborted) throw signal.reason;
+  function sleep(ms, signal) {
+    return settle(new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => clearTimeout(t), { once: true });
+    }), signal);
+  }
+
+  function callHook(fn, arg) {
+    if (typeof fn !== 'function') return;
     try {
-      return start();
-    } catch (e) {
-      throw toError(e);
-    }
+      const r = fn(arg);
+      if (r && typeof r.then === 'function') r.then(undefined, () => {});
+    } catch { /* a hook never breaks a call */ }
   }
 
-  // One boundary call: validation before anything is sent, an already aborted signal sends nothing.
-  async function call(signal, start) {
-    return settle(begin(signal, start), signal);
+  // The runtime's error code for a failed request (`ECONNREFUSED`, …), where it gives one.
+  function errorCode(e) {
+    return e?.apoloCode ?? e?.code ?? e?.cause?.code ?? e?.cause?.cause?.code;
   }
 
-  // Items of a PageCursor, one page fetched per pull of an empty buffer.
-  async function* pageItems(openCursor, signal) {
-    const cursor = begin(signal, openCursor);
-    try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        const page = await settle(cursor.next(signal), signal);
-        if (page === undefined || page === null) return;
-        for (const item of page) {
-          if (signal?.aborted) throw signal.reason;
-          yield item;
-        }
-      }
-    } finally {
-      // Safe even while a request is still in flight: the boundary's pending work owns its own state.
-      if (typeof cursor?.free === 'function') {
-        try { cursor.free(); } catch { /* already freed */ }
-      }
-    }
+  function errorText(e) {
+    const m = e?.message ?? String(e);
+    const c = e?.cause?.message;
+    return c && c !== m ? `${m}: ${c}` : m;
   }
 
-  // Items of a one-request list, fetched on the first pull.
-  async function* listItems(signal, start) {
-    const items = await call(signal, start);
-    for (const item of items) {
-      if (signal?.aborted) throw signal.reason;
-      yield item;
-    }
+  function timeoutError() {
+    const e = new Error('timeout');
+    e.apoloCode = 'timeout';
+    return e;
   }
 
-  function isArrayBuffer(d) {
-    return d instanceof ArrayBuffer || Object.prototype.toString.call(d) === '[object ArrayBuffer]';
-  }
-
-  async function* logChunks(core, WebSocketImpl, appId, opts, signal) {
-    if (signal?.aborted) throw signal.reason;
-    if (typeof WebSocketImpl !== 'function') {
-      throw illegal('logs need a WebSocket implementation: pass the `WebSocket` option ' +
-        '(on Node 20 the `ws` package: new ApoloClient({ ..., WebSocket }))');
-    }
-    const conn = await call(signal, () => core.logsConnection(appId, opts));
-    if (signal?.aborted) throw signal.reason;
-    const fields = { method: 'GET', url: conn.url };
-    // `ws` (Node) joins subprotocols with "," and no space, which the platform's token lookup (it splits
-    // the header on spaces) cannot read; `ws` takes the header the SDK sends instead. Browsers and
-    // undici's WebSocket ignore this third argument and use the subprotocol.
-    const bearer = conn.protocols.find((p) => p.startsWith('bearer.apolo.us-'));
-    const init = bearer === undefined ? undefined : { headers: { Authorization: `Bearer ${bearer.slice(16)}` } };
-    let ws;
-    try {
-      ws = new WebSocketImpl(conn.url, conn.protocols, init);
-    } catch (e) {
-      throw new ConnectionError(`cannot open the logs WebSocket: ${e?.message ?? e}`, { ...fields, cause: e });
-    }
-    ws.binaryType = 'arraybuffer';
-
-    const queue = []; // chunks not yet pulled; `head` is the next one (no O(n) shift per chunk)
-    let head = 0;
-    let opened = false;
-    let closed = null;
-    let errored = false;
-    let failure = null;
-    let refusedStatus;
-    let wake = null;
-    const notify = () => {
-      if (wake) { const w = wake; wake = null; w(); }
-    };
-    const closeSocket = () => {
-      if (ws.readyState === 0 || ws.readyState === 1) {
-        try { ws.close(1000); } catch { /* already closing */ }
-      }
-    };
-    // The listeners stay attached for the socket's life: `ws` throws on an 'error' nobody listens to.
-    ws.addEventListener('open', () => { opened = true; });
-    ws.addEventListener('message', (ev) => {
-      const d = ev.data;
-      if (isArrayBuffer(d)) {
-        if (d.byteLength > 0) queue.push(new Uint8Array(d));
-      } else if (ArrayBuffer.isView(d)) {
-        if (d.byteLength > 0) queue.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-      } else if (d !== null && typeof d === 'object' && typeof d.arrayBuffer === 'function') {
-        queue.push(d.arrayBuffer()); // a Blob from a runtime that ignored binaryType; keeps order
-      } else {
-        // The server sends binary frames only; a text frame means something else is talking.
-        failure ??= new ApoloError('Incorrect WebSocket message: the logs server sent a text frame', fields);
-        closeSocket();
-      }
-      notify();
-    });
-    ws.addEventListener('error', (ev) => {
-      // `ws` reports a refused handshake as "Unexpected server response: 401"; browsers say nothing.
-      const m = /Unexpected server response: (\d{3})/.exec(String(ev?.message ?? ev?.error?.message ?? ''));
-      if (m) refusedStatus = Number(m[1]);
-      errored = true; // undici (Node >= 22) fires no 'close' after a refused handshake
-      notify();
-    });
-    ws.addEventListener('close', (ev) => {
-      closed = { code: ev.code, reason: ev.reason };
-      notify();
-    });
-    const onAbort = () => notify();
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    async function handshakeError() {
-      // The runtime hides the HTTP status of a refused handshake: ask the Apps API about the app.
+  /** The `fetch` transport (browsers, Deno, Bun, workers, or the caller's `fetch`). */
+  function fetchTransport(fetchFn) {
+    return async (req, { signal, timeoutMs }) => {
+      const f = fetchFn ?? globalThis.fetch;
+      if (typeof f !== 'function') throw Object.assign(new Error('no global fetch; pass the `fetch` option'), { apoloCode: 'nofetch' });
+      const ctl = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; ctl.abort(); }, Math.min(timeoutMs, 2_147_483_647));
+      const onAbort = () => ctl.abort(signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        await settle(core.get(appId, { signal }), signal);
+        const res = await f(req.url, { method: req.method, headers: req.headers, body: req.body, signal: ctl.signal });
+        if (res === null || typeof res !== 'object' || typeof res.status !== 'number') {
+          throw new TypeError('fetch did not return a Response');
+        }
+        const text = typeof res.text === 'function' ? await res.text() : '';
+        const headers = res.headers instanceof Headers ? res.headers : new Headers(res.headers ?? undefined);
+        return { status: res.status, headers, text };
       } catch (e) {
-        if (signal?.aborted) throw signal.reason;
-        if (e instanceof ApoloError && !(e instanceof ConnectionError)) return e;
+        if (timedOut && !signal?.aborted) throw timeoutError();
+        throw e;
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       }
-      if (refusedStatus !== undefined) {
-        return errorForStatus(refusedStatus, `the logs WebSocket handshake was refused (HTTP ${refusedStatus})`,
-          { ...fields, status: refusedStatus });
-      }
-      return new ConnectionError('the logs WebSocket could not connect', fields);
-    }
-
-    try {
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        if (head < queue.length) {
-          let chunk = queue[head];
-          queue[head++] = undefined;
-          if (head === queue.length) {
-            queue.length = 0;
-            head = 0;
-          } else if (head >= 1024) {
-            queue.splice(0, head);
-            head = 0;
-          }
-          if (typeof chunk.then === 'function') chunk = new Uint8Array(await chunk);
-          if (chunk.byteLength > 0) yield chunk;
-          continue;
-        }
-        if (failure) throw failure;
-        if (closed || errored) {
-          if (!opened) throw await handshakeError();
-          if (closed?.code === 1000) return;
-          if (!closed) throw new ConnectionError('the logs WebSocket failed', fields);
-          const why = closed.reason ? `: ${closed.reason}` : '';
-          throw new ConnectionError(`the logs WebSocket closed with code ${closed.code}${why}`, fields);
-        }
-        await new Promise((resolve) => { wake = resolve; });
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      closeSocket();
-    }
+    };
   }
 
-  async function* textLines(chunks) {
+  function isWsPackage(W) {
+    // The `ws` package: an EventEmitter with pause() and a third `options` argument.
+    return typeof W?.prototype?.pause === 'function' && typeof W?.prototype?.on === 'function';
+  }
+
+  async function* textLines(chunks, maxChars, tooLong) {
     const decoder = new TextDecoder('utf-8'); // invalid bytes become U+FFFD, as apolo-cli prints them
     let buf = '';
     for await (const chunk of chunks) {
@@ -285,186 +182,461 @@ export function createApi(wasm) {
         yield line.endsWith('\r') ? line.slice(0, -1) : line;
       }
       buf = buf.slice(start);
+      if (buf.length > maxChars) throw tooLong();
     }
     buf += decoder.decode();
     if (buf !== '') yield buf;
   }
 
+  /** One client's connection to the API: tokens, hooks, the transport, the request loop. */
+  class Session {
+    constructor(options) {
+      this.options = options;
+      this.info = undefined; // what connect() learnt, kept to rebuild the client after a trap
+      this.gen = -1;
+      this.handle = 0;
+      this.id(); // checks the options
+      const o = options;
+      this.tokenOption = o.token;
+      this.hooks = { onRequest: o.onRequest, onResponse: o.onResponse, onRetry: o.onRetry };
+      const level = o.logLevel ?? (platform.env?.APOLO_APPS_LOG === 'debug' ? 'debug' : 'silent');
+      this.debug = level === 'debug';
+      this.transport = typeof o.fetch === 'function' || !platform.transport ? fetchTransport(o.fetch) : platform.transport;
+      this.WebSocket = o.WebSocket ?? undefined;
+      this.token = undefined;
+      this.auth = undefined;
+      this.authGen = -1;
+    }
+
+    /** The client's handle in the current instance (made again after a trap). */
+    id() {
+      if (this.gen !== generation) {
+        const opts = this.info ? { ...this.options, ...this.info } : this.options;
+        this.handle = sync(() => w.clientNew(opts));
+        this.gen = generation;
+      }
+      return this.handle;
+    }
+
+    /** The token for the next request, from the string or the provider, checked by the core. */
+    async authFor(signal) {
+      const t = this.tokenOption;
+      let token = t;
+      if (typeof t === 'function') {
+        try {
+          token = await settle(Promise.resolve().then(() => t()), signal);
+        } catch (e) {
+          if (signal?.aborted) throw signal.reason;
+          throw new AuthenticationError('the token provider failed', { cause: e });
+        }
+      }
+      if (token !== this.token || this.authGen !== generation) {
+        const id = this.id();
+        this.auth = sync(() => w.useToken(id, token, typeof t === 'function'));
+        this.token = token;
+        this.authGen = generation;
+      }
+      return this.auth;
+    }
+
+    report(kind, fields) {
+      callHook(this.hooks[kind], fields);
+    }
+
+    debugLine(method, url, status, ms, attempt, reason) {
+      if (!this.debug) return;
+      const tail = status === 0 && reason ? ` error=${reason}` : '';
+      console.error(`apolo-apps: ${method} ${url} ${status} ${Math.round(ms)}ms attempt=${attempt}${tail}`);
+    }
+
+    start(name, a, b, opts) {
+      const id = this.id();
+      const step = sync(() => w.opStart(id, name, a, b, opts));
+      step.gen = generation;
+      return step;
+    }
+
+    /** Boundary calls about a call in progress, which a replaced instance no longer knows. */
+    opCall(call, fn, extra) {
+      if (call.gen !== generation) throw new ApoloError('apolo-apps: the call was interrupted by an internal error');
+      return sync(fn, extra);
+    }
+
+    drop(call) {
+      if (call.op !== undefined && call.gen === generation) {
+        try { w.opDrop(call.op); } catch { /* the instance is gone */ }
+      }
+    }
+
+    /** Sends `step`'s request (retrying as the core says) and returns the core's next step. */
+    async send(call, step, signal) {
+      let attempt = 1;
+      let refreshed = false;
+      let auth;
+      for (;;) {
+        aborted(signal);
+        auth ??= await this.authFor(signal);
+        const { method, url } = step;
+        const headers = { Authorization: auth.authorization };
+        if (step.contentType) headers['Content-Type'] = step.contentType;
+        this.report('onRequest', { method, url, attempt });
+        const t0 = now();
+        let res;
+        let failure;
+        try {
+          res = await settle(this.transport({ method, url, headers, body: step.body }, { signal, timeoutMs: call.timeoutMs }), signal);
+        } catch (e) {
+          if (signal?.aborted) throw signal.reason;
+          failure = e;
+        }
+        const durationMs = now() - t0;
+        const status = res ? res.status : 0;
+        const requestId = res?.headers.get('x-request-id') ?? undefined;
+        const code = failure ? errorCode(failure) : undefined;
+        this.report('onResponse', { method, url, status, durationMs, attempt, requestId });
+        const canRefresh = typeof this.tokenOption === 'function' && !refreshed;
+        let next = this.opCall(call, () => w.opRetry(call.op, attempt, status, code,
+          res?.headers.get('retry-after') ?? undefined, res?.headers.get('retry-after-ms') ?? undefined,
+          canRefresh, Date.now(), Math.random()));
+        this.debugLine(method, url, status, durationMs, attempt, next?.reason ?? (failure && 'connection error'));
+        if (next?.refreshToken) {
+          refreshed = true;
+          const before = this.token;
+          auth = await this.authFor(signal);
+          if (this.token !== before) continue; // the same attempt, with the new token
+          next = undefined;
+        }
+        if (next?.delayMs !== undefined) {
+          this.report('onRetry', { method, url, attempt, delayMs: next.delayMs, reason: next.reason });
+          await sleep(next.delayMs, signal);
+          attempt += 1;
+          auth = undefined;
+          continue;
+        }
+        if (res) {
+          const extra = { headers: res.headers, requestId };
+          return this.opCall(call, () => w.opAnswer(call.op, status, res.text), extra);
+        }
+        const message = sync(() => w.redacted(this.id(), errorText(failure)));
+        return this.opCall(call, () => w.opFailed(call.op, code, message));
+      }
+    }
+
+    /** Runs a call to its end and returns its value. */
+    async run(name, a, b, opts) {
+      const signal = opts?.signal ?? undefined;
+      let step = this.start(name, a, b, opts);
+      const call = step;
+      try {
+        while (!step.done) {
+          aborted(signal);
+          step = await this.send(call, step, signal);
+        }
+        return step.value;
+      } finally {
+        if (!step.done) this.drop(call);
+      }
+    }
+
+    /** The items of a paged call, one page requested per pull of an empty buffer. */
+    async *pages(name, a, opts) {
+      const signal = opts?.signal ?? undefined;
+      let step = this.start(name, a, undefined, opts);
+      const call = step;
+      try {
+        for (;;) {
+          if (step.items) {
+            for (const item of step.items) {
+              aborted(signal);
+              yield item;
+            }
+          }
+          if (step.done) return;
+          aborted(signal);
+          step = await this.send(call, step, signal);
+        }
+      } finally {
+        if (!step.done) this.drop(call);
+      }
+    }
+
+    /** An Error of class `kind` made by the core (so the token is redacted there too). */
+    error(kind, message, fields) {
+      return toError(sync(() => w.errorOf(this.id(), kind, message, fields?.method, fields?.url)));
+    }
+
+    /** The logs WebSocket's chunks (see README "Logs"). */
+    async *logChunks(appId, opts) {
+      const signal = opts?.signal ?? undefined;
+      const first = this.start('logs', appId, undefined, opts);
+      const WebSocketImpl = this.WebSocket ?? globalThis.WebSocket;
+      if (typeof WebSocketImpl !== 'function') {
+        this.drop(first);
+        throw new IllegalArgumentError('logs need a WebSocket implementation: pass the `WebSocket` option ' +
+          '(on Node 20 the `ws` package: new ApoloClient({ ..., WebSocket }))');
+      }
+      const url = first.done ? first.value : await this.runFrom(first, signal);
+      const limit = first.maxLogBufferBytes;
+      let refreshed = false;
+      for (let attempt = 1; ; attempt += 1) {
+        const auth = await this.authFor(signal);
+        const s = this.openLogs(WebSocketImpl, url, auth, first.timeoutMs, limit, signal, attempt);
+        try {
+          const opened = await s.opened;
+          if (!opened.ok) {
+            // A refused handshake: a provider may have a newer token (browsers hide the 401).
+            if (typeof this.tokenOption === 'function' && !refreshed) {
+              refreshed = true;
+              const before = this.token;
+              await this.authFor(signal);
+              if (this.token !== before) continue;
+            }
+            throw await this.handshakeError(appId, opened.status, url, signal);
+          }
+          yield* s.chunks();
+          return;
+        } finally {
+          s.close();
+        }
+      }
+    }
+
+    async runFrom(step, signal) {
+      const call = step;
+      try {
+        while (!step.done) step = await this.send(call, step, signal);
+        return step.value;
+      } finally {
+        if (!step.done) this.drop(call);
+      }
+    }
+
+    async handshakeError(appId, status, url, signal) {
+      if (status) return toError(sync(() => w.handshakeError(this.id(), status, url)));
+      // The runtime hides the status: ask the Apps API about the app instead.
+      try {
+        await this.run('get', appId, undefined, { signal });
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        if (e instanceof ApoloError && !(e instanceof ConnectionError) && !(e instanceof TimeoutError)) return e;
+      }
+      return toError(sync(() => w.handshakeError(this.id(), 0, url)));
+    }
+
+    openLogs(WebSocketImpl, url, auth, timeoutMs, limit, signal, attempt) {
+      const fields = { method: 'GET', url };
+      const wsPackage = isWsPackage(WebSocketImpl);
+      // `ws` joins subprotocols with "," and no space, which the platform's token lookup (it splits
+      // on spaces) cannot read; `ws` also sends the header the SDK sends. Others ignore the 3rd argument.
+      const init = wsPackage ? { headers: { Authorization: auth.authorization } } : undefined;
+      this.report('onRequest', { method: 'GET', url, attempt });
+      const t0 = now();
+      let ws;
+      let openErr;
+      try {
+        ws = new WebSocketImpl(url, auth.protocols, init);
+        ws.binaryType = 'arraybuffer';
+      } catch (e) {
+        openErr = e;
+      }
+      const queue = []; // chunks not yet pulled; `head` is the next one (no O(n) shift per chunk)
+      let head = 0;
+      let queued = 0;
+      let paused = false;
+      let state = 'connecting';
+      let closed = null;
+      let failure = null;
+      let refusedStatus = 0;
+      let wake = null;
+      let settleOpen;
+      const opened = new Promise((resolve) => { settleOpen = resolve; });
+      const notify = () => {
+        if (wake) { const f = wake; wake = null; f(); }
+      };
+      const finishOpen = (ok, status) => {
+        if (state !== 'connecting') return;
+        state = ok ? 'open' : 'refused';
+        clearTimeout(timer);
+        this.report('onResponse', { method: 'GET', url, status, durationMs: now() - t0, attempt, requestId: undefined });
+        this.debugLine('GET', url, status, now() - t0, attempt, ok ? undefined : 'handshake');
+        settleOpen({ ok, status });
+      };
+      const closeSocket = () => {
+        if (ws && (ws.readyState === 0 || ws.readyState === 1)) {
+          try { ws.close(1000); } catch { /* already closing */ }
+        }
+      };
+      const timer = setTimeout(() => {
+        if (state !== 'connecting') return;
+        state = 'timeout';
+        closeSocket();
+        this.report('onResponse', { method: 'GET', url, status: 0, durationMs: now() - t0, attempt, requestId: undefined });
+        settleOpen({ timeout: true });
+      }, Math.min(timeoutMs, 2_147_483_647));
+      const onAbort = () => { finishOpen(false, 0); notify(); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const push = (chunk, size) => {
+        queue.push(chunk);
+        queued += size;
+        if (queued > limit) {
+          if (wsPackage) {
+            if (!paused) { paused = true; ws.pause(); }
+          } else if (!failure) {
+            // This runtime's WebSocket cannot pause: fail rather than grow without bound.
+            failure = this.error('ConnectionError', `the log buffer limit was exceeded: more than ${limit} bytes ` +
+              'arrived that the consumer had not read (raise maxLogBufferBytes, or read faster)', fields);
+            closeSocket();
+          }
+        }
+      };
+      if (ws) {
+        // The listeners stay attached for the socket's life: `ws` throws on an 'error' nobody listens to.
+        ws.addEventListener('open', () => finishOpen(true, 101));
+        ws.addEventListener('message', (ev) => {
+          const d = ev.data;
+          if (d instanceof ArrayBuffer || Object.prototype.toString.call(d) === '[object ArrayBuffer]') {
+            if (d.byteLength > 0) push(new Uint8Array(d), d.byteLength);
+          } else if (ArrayBuffer.isView(d)) {
+            if (d.byteLength > 0) push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), d.byteLength);
+          } else if (d !== null && typeof d === 'object' && typeof d.arrayBuffer === 'function') {
+            push(d.arrayBuffer(), d.size ?? 0); // a Blob from a runtime that ignored binaryType; keeps order
+          } else {
+            failure ??= new ApoloError('Incorrect WebSocket message: the logs server sent a text frame', fields);
+            closeSocket();
+          }
+          notify();
+        });
+        ws.addEventListener('error', (ev) => {
+          // `ws` reports a refused handshake as "Unexpected server response: 401"; browsers say nothing.
+          const m = /Unexpected server response: (\d{3})/.exec(String(ev?.message ?? ev?.error?.message ?? ''));
+          if (m) refusedStatus = Number(m[1]);
+          finishOpen(false, refusedStatus);
+          if (!closed) closed = { code: 1006, reason: '', error: true };
+          notify();
+        });
+        ws.addEventListener('close', (ev) => {
+          const wasOpen = state === 'open';
+          finishOpen(false, refusedStatus);
+          closed = { code: ev.code, reason: ev.reason };
+          if (wasOpen) {
+            this.report('onResponse', { method: 'GET', url, status: 101, durationMs: now() - t0, attempt, requestId: undefined, closeCode: ev.code });
+          }
+          notify();
+        });
+      } else {
+        queueMicrotask(() => finishOpen(false, 0));
+      }
+
+      const session = this;
+      return {
+        opened: opened.then(async (r) => {
+          if (signal?.aborted) throw signal.reason;
+          if (r.timeout) {
+            throw session.error('TimeoutError', `the logs WebSocket handshake got no answer within ${timeoutMs} ms`, fields);
+          }
+          if (openErr) {
+            const text = sync(() => w.redacted(session.id(), errorText(openErr)));
+            throw session.error('ConnectionError', `cannot open the logs WebSocket: ${text}`, fields);
+          }
+          return r;
+        }),
+        close() {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          closeSocket();
+        },
+        async *chunks() {
+          for (;;) {
+            aborted(signal);
+            if (head < queue.length) {
+              let chunk = queue[head];
+              queue[head++] = undefined;
+              if (head === queue.length) {
+                queue.length = 0;
+                head = 0;
+              } else if (head >= 1024) {
+                queue.splice(0, head);
+                head = 0;
+              }
+              if (typeof chunk.then === 'function') chunk = new Uint8Array(await chunk);
+              queued -= chunk.byteLength;
+              if (paused && queued <= limit / 2) { paused = false; ws.resume(); }
+              if (chunk.byteLength > 0) yield chunk;
+              continue;
+            }
+            if (failure) throw failure;
+            if (closed) {
+              if (closed.code === 1000) return;
+              if (closed.error) throw session.error('ConnectionError', 'the logs WebSocket failed', fields);
+              const why = closed.reason ? `: ${sync(() => w.redacted(session.id(), closed.reason))}` : '';
+              throw session.error('ConnectionError', `the logs WebSocket closed with code ${closed.code}${why}`, fields);
+            }
+            await new Promise((resolve) => { wake = resolve; });
+          }
+        },
+      };
+    }
+  }
+
   class Apps {
-    #core;
-    #webSocket;
-    constructor(core, webSocket) {
-      this.#core = core;
-      this.#webSocket = webSocket;
+    #s;
+    constructor(session) {
+      this.#s = session;
     }
 
-    // Iterator methods are async generators: arguments are checked, and requests sent, only when pulled.
-    async *list(opts) {
-      const o = checkOptions(opts, 'list');
-      const signal = checkSignal(o);
-      if (o.states !== undefined && o.states !== null && !Array.isArray(o.states)) {
-        throw illegal('states must be an array of AppState values');
-      }
-      yield* pageItems(() => this.#core.listPages(o), signal);
+    async *list(opts) { yield* this.#s.pages('list', undefined, opts); }
+    async get(appId, opts) { return this.#s.run('get', appId, undefined, opts); }
+    async getUpgrades(appIds, opts) { return this.#s.run('getUpgrades', appIds, undefined, opts); }
+    async install(appData, opts) { return this.#s.run('install', appData, undefined, opts); }
+    async configure(appId, appData, opts) { return this.#s.run('configure', appId, appData, opts); }
+    async uninstall(appId, opts) { await this.#s.run('uninstall', appId, undefined, opts); }
+    async *getValues(opts) { yield* await this.#s.run('getValues', undefined, undefined, opts); }
+    async *listTemplates(opts) { yield* await this.#s.run('listTemplates', undefined, undefined, opts); }
+    async *listTemplateVersions(name, opts) { yield* await this.#s.run('listTemplateVersions', name, undefined, opts); }
+    async getTemplate(name, opts) { return this.#s.run('getTemplate', name, undefined, opts); }
+    async getOutput(appId, opts) { return this.#s.run('getOutput', appId, undefined, opts); }
+    async *logs(appId, opts) { yield* this.#s.logChunks(appId, opts); }
+
+    async *logLines(appId, opts) {
+      const s = this.#s;
+      const first = s.start('logs', appId, undefined, opts); // checks the options now
+      s.drop(first);
+      const limit = first.maxLogBufferBytes;
+      yield* textLines(s.logChunks(appId, opts), limit, () => s.error('ConnectionError',
+        `a log line longer than the log buffer limit (${limit} bytes) arrived without a newline`));
     }
 
-    get(appId, opts) {
-      return this.#run(opts, 'get', (o) => this.#core.get(checkId(appId, 'appId'), o));
-    }
-
-    getUpgrades(appIds, opts) {
-      return this.#run(opts, 'getUpgrades', (o) => {
-        if (appIds === null || typeof appIds !== 'object' || typeof appIds[Symbol.iterator] !== 'function') {
-          throw illegal('appIds must be an array of strings');
-        }
-        const ids = Array.from(appIds, (id) => checkId(id, 'every app id'));
-        return this.#core.getUpgrades(ids, o);
-      });
-    }
-
-    install(appData, opts) {
-      return this.#run(opts, 'install', (o) => this.#core.install(checkData(appData, 'appData'), o));
-    }
-
-    configure(appId, appData, opts) {
-      return this.#run(opts, 'configure',
-        (o) => this.#core.configure(checkId(appId, 'appId'), checkData(appData, 'appData'), o));
-    }
-
-    async uninstall(appId, opts) {
-      await this.#run(opts, 'uninstall', (o) => this.#core.uninstall(checkId(appId, 'appId'), o));
-      return undefined;
-    }
-
-    async *getValues(opts) {
-      const o = checkOptions(opts, 'getValues');
-      const signal = checkSignal(o);
-      if (o.appId !== undefined && o.appId !== null) checkId(o.appId, 'appId');
-      yield* listItems(signal, () => this.#core.getValues(o));
-    }
-
-    async *listTemplates(opts) {
-      const o = checkOptions(opts, 'listTemplates');
-      yield* listItems(checkSignal(o), () => this.#core.listTemplates(o));
-    }
-
-    async *listTemplateVersions(name, opts) {
-      const o = checkOptions(opts, 'listTemplateVersions');
-      const signal = checkSignal(o);
-      checkId(name, 'name');
-      yield* listItems(signal, () => this.#core.listTemplateVersions(name, o));
-    }
-
-    getTemplate(name, opts) {
-      return this.#run(opts, 'getTemplate', (o) => this.#core.getTemplate(checkId(name, 'name'), o));
-    }
-
-    getOutput(appId, opts) {
-      return this.#run(opts, 'getOutput', (o) => this.#core.getOutput(checkId(appId, 'appId'), o));
-    }
-
-    async *logs(appId, opts) {
-      const o = checkOptions(opts, 'logs');
-      const signal = checkSignal(o);
-      checkId(appId, 'appId');
-      let since = o.since;
-      if (since instanceof Date) {
-        if (Number.isNaN(since.getTime())) throw illegal('since is an invalid Date');
-        since = since.toISOString();
-      } else if (since !== undefined && since !== null && typeof since !== 'string') {
-        throw illegal('since must be a Date or an ISO 8601 string');
-      }
-      const callOpts = { ...o, since: since ?? undefined };
-      yield* logChunks(this.#core, this.#webSocket(), appId, callOpts, signal);
-    }
-
-    logLines(appId, opts) {
-      return textLines(this.logs(appId, opts));
-    }
-
-    async *getEvents(appId, opts) {
-      const o = checkOptions(opts, 'getEvents');
-      const signal = checkSignal(o);
-      checkId(appId, 'appId');
-      yield* pageItems(() => this.#core.eventPages(appId, o), signal);
-    }
-
-    getRevisions(appId, opts) {
-      return this.#run(opts, 'getRevisions', (o) => this.#core.getRevisions(checkId(appId, 'appId'), o));
-    }
-
-    rollback(appId, revisionNumber, opts) {
-      return this.#run(opts, 'rollback', (o) => {
-        checkId(appId, 'appId');
-        if (!Number.isSafeInteger(revisionNumber) || revisionNumber < 1) {
-          throw illegal('revisionNumber must be a positive integer');
-        }
-        return this.#core.rollback(appId, revisionNumber, o);
-      });
-    }
-
-    getInput(appId, opts) {
-      return this.#run(opts, 'getInput', (o) => {
-        checkId(appId, 'appId');
-        const r = o.revision;
-        if (r !== undefined && r !== null && (!Number.isSafeInteger(r) || r < 1)) {
-          throw illegal('revision must be a positive integer');
-        }
-        return this.#core.getInput(appId, o);
-      });
-    }
-
-    // Promise-returning calls: argument errors reject (never throw synchronously), as fetch does.
-    async #run(opts, what, start) {
-      const o = checkOptions(opts, what);
-      const signal = checkSignal(o);
-      return call(signal, () => start(o));
-    }
+    async *getEvents(appId, opts) { yield* this.#s.pages('getEvents', appId, opts); }
+    async getRevisions(appId, opts) { return this.#s.run('getRevisions', appId, undefined, opts); }
+    async rollback(appId, revisionNumber, opts) { return this.#s.run('rollback', appId, revisionNumber, opts); }
+    async getInput(appId, opts) { return this.#s.run('getInput', appId, undefined, opts); }
   }
 
-  function checkData(data, what) {
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw illegal(`${what} must be an object`);
-    return data;
-  }
-
-  let adopting = null; // set by connect() so that the constructor takes over an already connected Core
+  let adopting = null; // set by connect() so that the constructor takes over a connected session
 
   class ApoloClient {
-    #core;
+    #s;
     #apps;
-    #webSocket;
     constructor(options) {
       if (adopting) {
-        this.#core = adopting;
+        this.#s = adopting;
         adopting = null;
       } else {
-        if (options === null || typeof options !== 'object') throw illegal('ApoloClient options must be an object');
-        try {
-          this.#core = new wasm.Core(options);
-        } catch (e) {
-          throw toError(e);
-        }
+        if (options === null || typeof options !== 'object') throw new IllegalArgumentError('ApoloClient options must be an object');
+        this.#s = new Session(options);
       }
-      const W = options.WebSocket;
-      if (W !== undefined && W !== null && typeof W !== 'function') throw illegal('the WebSocket option must be a constructor');
-      this.#webSocket = W ?? undefined;
-      // Looked up at call time, so a WebSocket global installed later still counts.
-      this.#apps = new Apps(this.#core, () => this.#webSocket ?? globalThis.WebSocket);
+      this.#apps = new Apps(this.#s);
     }
 
+    /** `GET {apiUrl}/config`, then the cluster, org and project apolo-cli picks at login. */
     static async connect(options) {
-      if (options === null || typeof options !== 'object') throw illegal('ApoloClient options must be an object');
-      const W = options.WebSocket;
-      if (W !== undefined && W !== null && typeof W !== 'function') throw illegal('the WebSocket option must be a constructor');
-      const signal = checkSignal(options);
-      if (signal?.aborted) throw signal.reason;
-      let core;
-      try {
-        core = await settle(wasm.Core.connect(options), signal);
-      } catch (e) {
-        throw toError(e);
-      }
-      adopting = core;
+      if (options === null || typeof options !== 'object') throw new IllegalArgumentError('ApoloClient options must be an object');
+      const s = new Session(options);
+      const signal = options.signal ?? undefined;
+      aborted(signal);
+      await s.run('connect', undefined, undefined, { signal, maxRetries: options.maxRetries, timeoutMs: options.timeoutMs });
+      s.info = sync(() => w.clientInfo(s.id()));
+      adopting = s;
       try {
         return new ApoloClient(options);
       } finally {
@@ -473,9 +645,10 @@ export function createApi(wasm) {
     }
 
     get apps() { return this.#apps; }
-    get cluster() { return this.#core.cluster ?? undefined; }
-    get org() { return this.#core.org ?? undefined; }
-    get project() { return this.#core.project ?? undefined; }
+    #info() { return sync(() => w.clientInfo(this.#s.id())); }
+    get cluster() { return this.#info().cluster; }
+    get org() { return this.#info().org; }
+    get project() { return this.#info().project; }
   }
 
   return {

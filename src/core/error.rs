@@ -33,9 +33,11 @@ impl ErrorKind {
         }
     }
 
-    /// The SDK's `_exception_map`; every other status ≥ 400 is IllegalArgumentError.
+    /// The SDK's `_exception_map`; every other status ≥ 400 is IllegalArgumentError. A status
+    /// below 100 (a browser's opaque answer) is no HTTP answer at all.
     pub fn from_status(status: u16) -> ErrorKind {
         match status {
+            0..=99 => ErrorKind::Connection,
             401 => ErrorKind::Authentication,
             403 => ErrorKind::Authorization,
             404 => ErrorKind::ResourceNotFound,

@@ -21,7 +21,7 @@ pub fn error_object(e: &ApiError) -> JsValue {
     }
     set("message", JsValue::from_str(&e.message));
     if let Some(p) = &e.payload {
-        if let Ok(v) = value_to_js(p) {
+        if let Ok(v) = plain_to_js(p) {
             set("payload", v);
         }
     }
@@ -40,10 +40,6 @@ pub fn plain_to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     let text = serde_json::to_string(v)
         .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))?;
     js_sys::JSON::parse(&text).map_err(|_| ApiError::bad_response(200, "cannot convert to JS"))
-}
-
-pub fn value_to_js(v: &Value) -> Result<JsValue> {
-    plain_to_js(v)
 }
 
 /// Replaces `obj`'s timestamp fields (epoch milliseconds after `plain_to_js`) with `Date`s.
@@ -78,15 +74,15 @@ fn is_plain_object(v: &JsValue) -> bool {
 }
 
 /// A JSON object from a JS object argument such as `appData`.
-pub fn js_to_object(v: JsValue, what: &str) -> Result<serde_json::Map<String, Value>> {
-    if !is_plain_object(&v) {
+pub fn js_to_object(v: &JsValue, what: &str) -> Result<serde_json::Map<String, Value>> {
+    if !is_plain_object(v) {
         return Err(ApiError::illegal_argument(format!(
             "{what} must be an object"
         )));
     }
     // Through JSON.stringify, as fetch users expect: toJSON (Dates) applies, undefined
     // properties are dropped, and a cycle or a BigInt is an error instead of a stack overflow.
-    let text = js_sys::JSON::stringify(&v)
+    let text = js_sys::JSON::stringify(v)
         .ok()
         .and_then(|t| JsValue::from(t).as_string())
         .ok_or_else(|| ApiError::illegal_argument(format!("{what} must be JSON-serializable")))?;
@@ -193,6 +189,23 @@ impl Opts {
         self.typed(key, "an array of strings", |v| string_list(&v, "").ok())
     }
 
+    /// A `Date` (as its ISO 8601 text) or a string.
+    pub fn date_or_string(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) if v.is_string() => Ok(v.as_string()),
+            Some(v) => match v.dyn_into::<Date>() {
+                Ok(d) if d.get_time().is_nan() => Err(ApiError::illegal_argument(format!(
+                    "`{key}` is an invalid Date"
+                ))),
+                Ok(d) => Ok(d.to_iso_string().as_string()),
+                Err(_) => Err(ApiError::illegal_argument(format!(
+                    "`{key}` must be a Date or an ISO 8601 string"
+                ))),
+            },
+        }
+    }
+
     pub fn signal(&self) -> Result<Option<AbortSignal>> {
         signal_arg(&self.get("signal")?.unwrap_or(JsValue::UNDEFINED))
     }
@@ -208,18 +221,13 @@ pub fn integer_arg(v: &JsValue, what: &str) -> Result<i64> {
     safe_integer(v).ok_or_else(|| ApiError::illegal_argument(format!("{what} must be an integer")))
 }
 
+/// An array, or any other iterable but a string, of strings.
 pub fn string_list(v: &JsValue, what: &str) -> Result<Vec<String>> {
-    if !Array::is_array(v) {
-        return Err(ApiError::illegal_argument(format!(
-            "{what} must be an array of strings"
-        )));
+    let bad = || ApiError::illegal_argument(format!("{what} must be an array of strings"));
+    if v.is_string() {
+        return Err(bad());
     }
-    Array::from(v)
-        .iter()
-        .map(|item| {
-            item.as_string().ok_or_else(|| {
-                ApiError::illegal_argument(format!("{what} must be an array of strings"))
-            })
-        })
+    let iter = js_sys::try_iter(v).ok().flatten().ok_or_else(bad)?;
+    iter.map(|item| item.ok().and_then(|i| i.as_string()).ok_or_else(bad))
         .collect()
 }

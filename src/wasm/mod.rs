@@ -1,79 +1,101 @@
-//! The wasm-bindgen boundary (`Core`, `PageCursor`) of docs/architecture.md. Thin: every
-//! decision is in `crate::core`; this file reads JS arguments, sends, and converts results.
+//! The wasm-bindgen boundary of docs/architecture.md: synchronous functions only. The JS layer does
+//! the I/O; each function here converts JS values, asks `crate::core`, and converts the answer.
+//! Nothing here awaits, so a trap (if one ever happens) surfaces as an exception the JS layer
+//! catches, and no Rust future is left half-polled in a broken instance.
+//!
+//! Clients and calls in progress live in registries keyed by numbers rather than exported
+//! structs: the glue then has no finalizers that could reach into a replacement instance.
 
-mod http;
 mod js;
 
-use crate::core::config::{Defaults, ServerConfig};
-use crate::core::configure;
-use crate::core::error::{ApiError, Result};
-use crate::core::models::{
-    decode, decode_items, decode_list, decode_template_detail, decode_template_summaries, App,
-    AppConfigurationRevision, AppUpgrades, AppValue,
-};
-use crate::core::paging::{Page, PageCursor as CoreCursor};
-use crate::core::requests::{Api, RequestSpec, Scope};
-use crate::core::urls;
-use http::{Answer, Failure, Http, Outcome};
+use crate::core::config::Defaults;
+use crate::core::error::{redact, ApiError, ErrorKind, Result};
+use crate::core::ops::{self, Call, Client, Effective, Limits, Op, Output, Step};
+use crate::core::requests::{RequestSpec, Scope};
+use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
-use js_sys::{Array, Object, Promise, Reflect};
-use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::rc::Rc;
+use js_sys::{Array, Object, Reflect};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
 
-struct Inner {
-    api_url: String,
-    api: Api,
-    http: Http,
-    /// `/config`, fetched at most once (connect, or the first logs call that needs it).
-    config: RefCell<Option<Rc<ServerConfig>>>,
+struct ClientSlot {
+    client: Client,
+    /// The tokens this client has used (the current one last), removed from every error.
+    tokens: Vec<String>,
 }
 
-impl Inner {
-    fn reject(&self, f: Failure) -> JsValue {
-        match f {
-            Failure::Api(e) => js::error_object(&e.redacted(&self.http.token)),
-            Failure::Abort(reason) => reason,
-        }
-    }
+struct OpSlot {
+    client: u32,
+    op: Op,
+    limits: Effective,
+}
 
-    async fn send(&self, spec: &RequestSpec, signal: Option<&AbortSignal>) -> Outcome<Answer> {
-        self.http.send(spec, signal).await
-    }
+#[derive(Default)]
+struct Registry<T> {
+    next: u32,
+    items: HashMap<u32, T>,
+}
 
-    /// Sends `spec` and converts its answer, one App, into a JS object with Dates.
-    async fn app(&self, spec: &RequestSpec, signal: Option<&AbortSignal>) -> Outcome<JsValue> {
-        let a = self.send(spec, signal).await?;
-        Ok(js::model_to_js(&decode::<App>(a.status, a.body)?)?)
-    }
-
-    async fn server_config(&self, signal: Option<&AbortSignal>) -> Outcome<Rc<ServerConfig>> {
-        if let Some(c) = self.config.borrow().as_ref() {
-            return Ok(c.clone());
-        }
-        let spec = RequestSpec::get(urls::config_url(&self.api_url)?);
-        let answer = self.send(&spec, signal).await?;
-        let cfg = Rc::new(ServerConfig::parse(&answer.body.to_string()).map_err(|e| {
-            let url = spec.display_url();
-            e.with_request("GET", &url)
-        })?);
-        *self.config.borrow_mut() = Some(cfg.clone());
-        Ok(cfg)
+impl<T> Registry<T> {
+    fn insert(&mut self, v: T) -> u32 {
+        self.next = self.next.wrapping_add(1).max(1);
+        self.items.insert(self.next, v);
+        self.next
     }
 }
 
-/// Runs `f` as a Promise; its failures reject with the boundary's error object or abort reason.
-fn promise<F>(inner: Rc<Inner>, f: impl FnOnce(Rc<Inner>) -> F + 'static) -> Promise
-where
-    F: Future<Output = Outcome<JsValue>> + 'static,
-{
-    future_to_promise(async move {
-        let i2 = inner.clone();
-        f(inner).await.map_err(|e| i2.reject(e))
-    })
+thread_local! {
+    static CLIENTS: RefCell<Registry<ClientSlot>> = RefCell::new(Registry { next: 0, items: HashMap::new() });
+    static OPS: RefCell<Registry<OpSlot>> = RefCell::new(Registry { next: 0, items: HashMap::new() });
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    static TEST_TRAP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes the next `opAnswer` panic: how the package tests prove that a trapped instance is
+/// replaced (no input makes this code panic). Not part of the API.
+#[wasm_bindgen(js_name = __apoloArmTestTrap)]
+pub fn arm_test_trap() {
+    TEST_TRAP.with(|t| t.set(true));
+}
+
+type JsResult<T> = std::result::Result<T, JsValue>;
+
+#[wasm_bindgen(start)]
+fn on_load() {
+    // Remember the message: the trap that follows a panic reaches JS as a bare "unreachable".
+    std::panic::set_hook(Box::new(|info| {
+        let text = info.to_string();
+        LAST_PANIC.with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                *p = Some(text);
+            }
+        });
+    }));
+}
+
+/// The app states, for the JS `AppState`.
+#[wasm_bindgen(js_name = appStates)]
+pub fn app_states() -> Array {
+    ops::APP_STATES
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect()
+}
+
+/// The message of the last Rust panic, read by the JS layer after a trap.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
+}
+
+fn reject(e: &ApiError) -> JsValue {
+    js::error_object(e)
+}
+
+fn set(obj: &Object, key: &str, v: &JsValue) {
+    // A data property on a fresh plain object cannot fail.
+    let _ = Reflect::set(obj, &JsValue::from_str(key), v);
 }
 
 fn scope(o: &Opts) -> Result<Scope> {
@@ -88,448 +110,484 @@ fn nonempty(v: Option<String>) -> Option<String> {
     v.filter(|s| !s.is_empty())
 }
 
-/// The client settings from the user's ApoloClient options.
-struct Settings {
-    api_url: String,
-    defaults: Defaults,
-    http: Http,
+fn limits(o: &Opts) -> Result<Limits> {
+    Ok(Limits {
+        max_retries: o.number("maxRetries")?,
+        timeout_ms: o.number("timeoutMs")?,
+        max_log_buffer_bytes: o.number("maxLogBufferBytes")?,
+    })
 }
 
-fn settings(options: &JsValue) -> Result<Settings> {
-    let o = Opts::new(options, "options")?;
+/// Checks a token; `from_provider` makes a bad one an AuthenticationError (the call cannot
+/// authenticate) rather than an argument error.
+fn token_of(v: &JsValue, from_provider: bool) -> Result<String> {
+    let checked = v
+        .as_string()
+        .ok_or_else(|| ApiError::illegal_argument("`token` must be a string or a function"))
+        .and_then(|t| ops::check_token(&t).map(|()| t));
+    match checked {
+        Ok(t) => Ok(t),
+        Err(e) if from_provider => Err(ApiError::new(
+            ErrorKind::Authentication,
+            format!("the token provider gave no usable token: {}", e.message),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+fn new_client(options: &JsValue) -> Result<(Client, Vec<String>)> {
+    let o = Opts::new(options, "ApoloClient options")?;
     let api_url = o
         .string("apiUrl")?
         .ok_or_else(|| ApiError::illegal_argument("`apiUrl` is required"))?;
-    urls::apps_base(&api_url)?;
-    let token = o
-        .string("token")?
-        .ok_or_else(|| ApiError::illegal_argument("`token` is required"))?;
-    // Visible ASCII only: it goes into a header and a WebSocket subprotocol.
-    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::illegal_argument(
-            "`token` must be a non-empty string of visible ASCII characters",
-        ));
+    let tokens = match o.get("token")? {
+        None => return Err(ApiError::illegal_argument("`token` is required")),
+        Some(t) if t.is_function() => Vec::new(),
+        Some(t) => vec![token_of(&t, false)?],
+    };
+    for f in ["fetch", "WebSocket", "onRequest", "onResponse", "onRetry"] {
+        o.function(f)?;
     }
-    let monitoring_url = nonempty(o.string("monitoringUrl")?);
-    if let Some(m) = &monitoring_url {
-        urls::logs_url(m, "x", None, false)?;
-    }
-    let timeout_ms = match o.number("timeoutMs")? {
-        None => None,
-        Some(ms) if ms.is_finite() && ms > 0.0 => Some(ms),
+    match o.string("logLevel")?.as_deref() {
+        None | Some("debug" | "silent") => {}
         Some(_) => {
             return Err(ApiError::illegal_argument(
-                "`timeoutMs` must be a positive number",
+                "`logLevel` must be 'debug' or 'silent'",
             ))
         }
+    }
+    o.signal()?;
+    let defaults = Defaults {
+        cluster: nonempty(o.string("cluster")?),
+        org: nonempty(o.string("org")?),
+        project: nonempty(o.string("project")?),
+        monitoring_url: nonempty(o.string("monitoringUrl")?),
     };
-    Ok(Settings {
-        api_url,
-        defaults: Defaults {
-            cluster: nonempty(o.string("cluster")?),
-            org: nonempty(o.string("org")?),
-            project: nonempty(o.string("project")?),
-            monitoring_url,
-        },
-        http: Http {
-            token,
-            fetch: o.function("fetch")?,
-            timeout_ms,
-        },
+    Ok((Client::new(&api_url, defaults, limits(&o)?)?, tokens))
+}
+
+/// Checks the ApoloClient options and registers a client; returns its handle.
+#[wasm_bindgen(js_name = clientNew)]
+pub fn client_new(options: JsValue) -> JsResult<u32> {
+    let (client, tokens) = new_client(&options).map_err(|e| reject(&e))?;
+    Ok(CLIENTS.with(|c| c.borrow_mut().insert(ClientSlot { client, tokens })))
+}
+
+#[wasm_bindgen(js_name = clientDrop)]
+pub fn client_drop(client: u32) {
+    CLIENTS.with(|c| c.borrow_mut().items.remove(&client));
+}
+
+fn with_client<T>(id: u32, f: impl FnOnce(&mut ClientSlot) -> Result<T>) -> Result<T> {
+    CLIENTS.with(|c| match c.borrow_mut().items.get_mut(&id) {
+        Some(slot) => f(slot),
+        None => Err(ApiError::illegal_argument(
+            "this client is no longer usable",
+        )),
     })
 }
 
-fn build(s: Settings, config: Option<Rc<ServerConfig>>) -> Result<Core> {
-    Ok(Core {
-        inner: Rc::new(Inner {
-            api: Api::new(&s.api_url, s.defaults)?,
-            api_url: s.api_url,
-            http: s.http,
-            config: RefCell::new(config),
-        }),
+/// `{ cluster, org, project, monitoringUrl }` as the client knows them now.
+#[wasm_bindgen(js_name = clientInfo)]
+pub fn client_info(client: u32) -> JsResult<JsValue> {
+    with_client(client, |s| {
+        let d = &s.client.api.defaults;
+        let obj = Object::new();
+        let opt = |v: &Option<String>| v.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str);
+        set(&obj, "cluster", &opt(&d.cluster));
+        set(&obj, "org", &opt(&d.org));
+        set(&obj, "project", &opt(&d.project));
+        set(&obj, "monitoringUrl", &opt(&d.monitoring_url));
+        Ok(obj.into())
+    })
+    .map_err(|e| reject(&e))
+}
+
+/// Takes the token to use from now on (checked) and returns how it is sent:
+/// `{ authorization, protocols }`.
+#[wasm_bindgen(js_name = useToken)]
+pub fn use_token(client: u32, token: JsValue, from_provider: bool) -> JsResult<JsValue> {
+    with_client(client, |s| {
+        let t = token_of(&token, from_provider)?;
+        if s.tokens.last() != Some(&t) {
+            s.tokens.retain(|old| old != &t);
+            s.tokens.push(t.clone());
+            // Old tokens stay redacted for a while: a late error may still quote one.
+            if s.tokens.len() > 8 {
+                s.tokens.remove(0);
+            }
+        }
+        let obj = Object::new();
+        set(
+            &obj,
+            "authorization",
+            &JsValue::from_str(&ops::authorization(&t)),
+        );
+        let protocols: Array = ops::logs_protocols(&t)
+            .iter()
+            .map(|p| JsValue::from_str(p))
+            .collect();
+        set(&obj, "protocols", &protocols);
+        Ok(obj.into())
+    })
+    .map_err(|e| reject(&e))
+}
+
+/// Removes every token the client has used from `text` (for messages made in JS).
+#[wasm_bindgen]
+pub fn redacted(client: u32, text: &str) -> String {
+    with_client(client, |s| {
+        Ok(s.tokens
+            .iter()
+            .fold(text.to_string(), |t, tok| redact(&t, tok)))
+    })
+    .unwrap_or_else(|_| text.to_string())
+}
+
+fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
+    let id = |v: &JsValue, what: &str| js::string_arg(v, what);
+    Ok(match name {
+        "connect" => Call::Connect,
+        "get" => Call::Get {
+            app_id: id(a, "appId")?,
+        },
+        "getUpgrades" => Call::Upgrades {
+            app_ids: js::string_list(a, "appIds")?,
+        },
+        "install" => Call::Install {
+            scope: scope(o)?,
+            data: js::js_to_object(a, "appData")?,
+        },
+        "configure" => Call::Configure {
+            app_id: id(a, "appId")?,
+            data: js::js_to_object(b, "appData")?,
+            comment: o.string("comment")?,
+            upgrade: o.bool("upgrade")?,
+        },
+        "uninstall" => Call::Uninstall {
+            scope: scope(o)?,
+            app_id: id(a, "appId")?,
+            force: o.bool("force")?,
+        },
+        "getValues" => Call::Values {
+            scope: scope(o)?,
+            app_id: o.string("appId")?,
+            value_type: o.string("valueType")?,
+        },
+        "listTemplates" => Call::Templates { scope: scope(o)? },
+        "listTemplateVersions" => Call::TemplateVersions {
+            scope: scope(o)?,
+            name: id(a, "name")?,
+        },
+        "getTemplate" => Call::Template {
+            scope: scope(o)?,
+            name: id(a, "name")?,
+            version: o.string("version")?,
+        },
+        "getOutput" => Call::Output {
+            scope: scope(o)?,
+            app_id: id(a, "appId")?,
+        },
+        "getRevisions" => Call::Revisions {
+            app_id: id(a, "appId")?,
+        },
+        "rollback" => Call::Rollback {
+            scope: scope(o)?,
+            app_id: id(a, "appId")?,
+            revision: js::integer_arg(b, "revisionNumber")?,
+            comment: o.string("comment")?,
+        },
+        "getInput" => Call::Input {
+            scope: scope(o)?,
+            app_id: id(a, "appId")?,
+            revision: o.integer("revision")?,
+        },
+        "list" => Call::List {
+            scope: scope(o)?,
+            states: o.strings("states")?.unwrap_or_default(),
+        },
+        "getEvents" => Call::Events {
+            scope: scope(o)?,
+            app_id: id(a, "appId")?,
+        },
+        "logs" => Call::Logs {
+            app_id: id(a, "appId")?,
+            since: o.date_or_string("since")?,
+            timestamps: o.bool("timestamps")?,
+            cluster: o.string("cluster")?,
+        },
+        other => return Err(ApiError::illegal_argument(format!("unknown call {other}"))),
     })
 }
 
-#[wasm_bindgen]
-pub struct Core {
-    inner: Rc<Inner>,
+fn output_to_js(out: Output) -> Result<JsValue> {
+    Ok(match out {
+        Output::Nothing => JsValue::UNDEFINED,
+        Output::Null => JsValue::NULL,
+        Output::App(a) => js::model_to_js(&*a)?,
+        Output::Apps(items) => js::models_to_js(&items)?,
+        Output::Events(items) => js::models_to_js(&items)?,
+        Output::Revisions(items) => js::models_to_js(&items)?,
+        Output::Upgrades(items) => js::plain_to_js(&items)?,
+        Output::Values(items) => js::plain_to_js(&items)?,
+        Output::Templates(items) => js::plain_to_js(&items)?,
+        Output::Template(t) => js::plain_to_js(&*t)?,
+        Output::Json(v) => js::plain_to_js(&v)?,
+        Output::LogsUrl(u) => JsValue::from_str(&u),
+    })
 }
 
-#[wasm_bindgen]
-impl Core {
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> std::result::Result<Core, JsValue> {
-        settings(&options)
-            .and_then(|s| build(s, None))
-            .map_err(|e| js::error_object(&e))
+fn request_fields(obj: &Object, spec: &RequestSpec) -> Result<()> {
+    set(obj, "method", &JsValue::from_str(spec.method.as_str()));
+    set(obj, "url", &JsValue::from_str(&spec.display_url()));
+    if let Some(body) = &spec.body {
+        let text = serde_json::to_string(body)
+            .map_err(|e| ApiError::illegal_argument(format!("cannot encode the body: {e}")))?;
+        set(obj, "body", &JsValue::from_str(&text));
+        set(obj, "contentType", &JsValue::from_str("application/json"));
     }
+    Ok(())
+}
 
-    /// `GET {apiUrl}/config`, then the defaults apolo-cli picks at login.
-    pub async fn connect(options: JsValue) -> std::result::Result<Core, JsValue> {
-        let s = settings(&options).map_err(|e| js::error_object(&e))?;
-        let signal = Opts::new(&options, "options")
-            .and_then(|o| o.signal())
-            .map_err(|e| js::error_object(&e))?;
-        let token = s.http.token.clone();
-        let probe = build(
-            Settings {
-                api_url: s.api_url.clone(),
-                defaults: s.defaults.clone(),
-                http: Http {
-                    token: token.clone(),
-                    fetch: s.http.fetch.clone(),
-                    timeout_ms: s.http.timeout_ms,
-                },
-            },
-            None,
-        )
-        .map_err(|e| js::error_object(&e))?;
-        let cfg = probe
-            .inner
-            .server_config(signal.as_ref())
-            .await
-            .map_err(|f| probe.inner.reject(f))?;
-        let defaults = cfg.resolve(&s.defaults);
-        build(Settings { defaults, ..s }, Some(cfg))
-            .map_err(|e| js::error_object(&e.redacted(&token)))
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn cluster(&self) -> Option<String> {
-        self.inner.api.defaults.cluster.clone()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn org(&self) -> Option<String> {
-        self.inner.api.defaults.org.clone()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn project(&self) -> Option<String> {
-        self.inner.api.defaults.project.clone()
-    }
-
-    #[wasm_bindgen(getter, js_name = monitoringUrl)]
-    pub fn monitoring_url(&self) -> Option<String> {
-        self.inner.api.defaults.monitoring_url.clone()
-    }
-
-    pub fn get(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i.api.get(&js::string_arg(&app_id, "appId")?)?;
-            i.app(&spec, o.signal()?.as_ref()).await
-        })
-    }
-
-    #[wasm_bindgen(js_name = getUpgrades)]
-    pub fn get_upgrades(&self, app_ids: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let ids = js::string_list(&app_ids, "appIds")?;
-            let signal = o.signal()?;
-            let mut all = Vec::new();
-            for spec in i.api.upgrades(&ids)? {
-                let a = i.send(&spec, signal.as_ref()).await?;
-                all.extend(decode_list::<AppUpgrades>(a.status, a.body)?);
+/// A step as JS sees it: `{ method, url, body?, contentType? }` to send, `{ done: true, value }`
+/// at the end, and `items` on a page (with the next page's request, if any).
+fn step_to_js(step: Step) -> Result<JsValue> {
+    let obj = Object::new();
+    match step {
+        Step::Send(spec) => request_fields(&obj, &spec)?,
+        Step::Done(out) => {
+            set(&obj, "done", &JsValue::TRUE);
+            set(&obj, "value", &output_to_js(out)?);
+        }
+        Step::Page(items, next) => {
+            set(&obj, "items", &output_to_js(items)?);
+            match next {
+                Some(spec) => request_fields(&obj, &spec)?,
+                None => set(&obj, "done", &JsValue::TRUE),
             }
-            Ok(js::plain_to_js(&all)?)
-        })
-    }
-
-    pub fn install(&self, app_data: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let data = js::js_to_object(app_data, "appData")?;
-            let spec = i
-                .api
-                .install(&scope(&o)?, serde_json::Value::Object(data))?;
-            i.app(&spec, o.signal()?.as_ref()).await
-        })
-    }
-
-    pub fn configure(&self, app_id: JsValue, app_data: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let app_id = js::string_arg(&app_id, "appId")?;
-            let data = js::js_to_object(app_data, "appData")?;
-            let comment = o.string("comment")?;
-            let upgrade = o.bool("upgrade")?;
-            let signal = o.signal()?;
-            let get = i.api.get(&app_id)?;
-            let a = i.send(&get, signal.as_ref()).await?;
-            let existing: App = decode(a.status, a.body)?;
-            let plan = configure::plan(&existing, &data, upgrade)?;
-            if let Some(version) = &plan.check_version {
-                // As the SDK: a template that cannot be fetched skips the check (an abort does not).
-                let spec = i.api.template_for_app(&existing, version)?;
-                let undefined = match i.send(&spec, signal.as_ref()).await {
-                    Ok(t) => {
-                        match decode_template_detail(t.status, t.body, &existing.template_name) {
-                            Ok(Some(t)) => configure::undefined_input_fields(
-                                t.input.as_ref().unwrap_or(&serde_json::Value::Null),
-                                data.get("input").unwrap_or(&serde_json::Value::Null),
-                            ),
-                            _ => Vec::new(),
-                        }
-                    }
-                    Err(Failure::Abort(r)) => return Err(Failure::Abort(r)),
-                    Err(Failure::Api(_)) => Vec::new(),
-                };
-                if !undefined.is_empty() {
-                    return Err(configure::undefined_error(
-                        &existing,
-                        plan.target_version.as_deref(),
-                        &undefined,
-                    )
-                    .into());
-                }
-            }
-            let body = configure::body(&data, comment.as_deref(), plan.target_version.as_deref());
-            let put = i.api.configure(&existing, &app_id, body)?;
-            i.app(&put, signal.as_ref()).await
-        })
-    }
-
-    pub fn uninstall(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i.api.uninstall(
-                &scope(&o)?,
-                &js::string_arg(&app_id, "appId")?,
-                o.bool("force")?,
-            )?;
-            i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(JsValue::UNDEFINED)
-        })
-    }
-
-    #[wasm_bindgen(js_name = getValues)]
-    pub fn get_values(&self, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let app_id = o.string("appId")?;
-            let spec = i.api.values(
-                &scope(&o)?,
-                app_id.as_deref(),
-                o.string("valueType")?.as_deref(),
-            )?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            let values: Vec<AppValue> = decode_items(a.status, a.body, true)?;
-            Ok(js::plain_to_js(&values)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = listTemplates)]
-    pub fn list_templates(&self, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i.api.templates(&scope(&o)?)?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            let list = decode_template_summaries(a.status, a.body, None)?;
-            Ok(js::plain_to_js(&list)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = listTemplateVersions)]
-    pub fn list_template_versions(&self, name: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let name = js::string_arg(&name, "name")?;
-            let spec = i.api.template_versions(&scope(&o)?, &name)?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            let list = decode_template_summaries(a.status, a.body, Some(&name))?;
-            Ok(js::plain_to_js(&list)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = getTemplate)]
-    pub fn get_template(&self, name: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let name = js::string_arg(&name, "name")?;
-            let version = o.string("version")?;
-            let spec = i.api.template(&scope(&o)?, &name, version.as_deref())?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            match decode_template_detail(a.status, a.body, &name)? {
-                None => Ok(JsValue::NULL),
-                Some(t) => Ok(js::plain_to_js(&t)?),
-            }
-        })
-    }
-
-    #[wasm_bindgen(js_name = getOutput)]
-    pub fn get_output(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i
-                .api
-                .output(&scope(&o)?, &js::string_arg(&app_id, "appId")?)?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(js::value_to_js(&a.body)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = getRevisions)]
-    pub fn get_revisions(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i.api.revisions(&js::string_arg(&app_id, "appId")?)?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            let list: Vec<AppConfigurationRevision> = decode_list(a.status, a.body)?;
-            Ok(js::models_to_js(&list)?)
-        })
-    }
-
-    pub fn rollback(&self, app_id: JsValue, revision_number: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let n = js::integer_arg(&revision_number, "revisionNumber")?;
-            let comment = o.string("comment")?;
-            let spec = i.api.rollback(
-                &scope(&o)?,
-                &js::string_arg(&app_id, "appId")?,
-                n,
-                comment.as_deref(),
-            )?;
-            i.app(&spec, o.signal()?.as_ref()).await
-        })
-    }
-
-    #[wasm_bindgen(js_name = getInput)]
-    pub fn get_input(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let spec = i.api.input(
-                &scope(&o)?,
-                &js::string_arg(&app_id, "appId")?,
-                o.integer("revision")?,
-            )?;
-            let a = i.send(&spec, o.signal()?.as_ref()).await?;
-            Ok(js::value_to_js(&a.body)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = listPages)]
-    pub fn list_pages(&self, opts: JsValue) -> PageCursor {
-        let cursor = Opts::new(&opts, "options").and_then(|o| {
-            let states = o.strings("states")?.unwrap_or_default();
-            self.inner.api.list(&scope(&o)?, &states)
-        });
-        PageCursor::new(self.inner.clone(), cursor)
-    }
-
-    #[wasm_bindgen(js_name = eventPages)]
-    pub fn event_pages(&self, app_id: JsValue, opts: JsValue) -> PageCursor {
-        let cursor = Opts::new(&opts, "options").and_then(|o| {
-            self.inner
-                .api
-                .events(&scope(&o)?, &js::string_arg(&app_id, "appId")?)
-        });
-        PageCursor::new(self.inner.clone(), cursor)
-    }
-
-    /// The logs WebSocket's URL and subprotocols; the JS layer opens the socket.
-    #[wasm_bindgen(js_name = logsConnection)]
-    pub fn logs_connection(&self, app_id: JsValue, opts: JsValue) -> Promise {
-        promise(self.inner.clone(), move |i| async move {
-            let o = Opts::new(&opts, "options")?;
-            let app_id = js::string_arg(&app_id, "appId")?;
-            urls::segment(&app_id)?;
-            let since = o.string("since")?;
-            let timestamps = o.bool("timestamps")?;
-            let cluster = nonempty(o.string("cluster")?);
-            let defaults = &i.api.defaults;
-            let same_cluster = cluster.is_none() || cluster == defaults.cluster;
-            let monitoring = match &defaults.monitoring_url {
-                Some(m) if same_cluster => m.clone(),
-                _ => {
-                    let cfg = i.server_config(o.signal()?.as_ref()).await?;
-                    let name = cluster
-                        .or_else(|| defaults.cluster.clone())
-                        .or_else(|| cfg.clusters.first().map(|c| c.name.clone()));
-                    name.as_deref()
-                        .and_then(|n| cfg.cluster(n))
-                        .and_then(|c| c.monitoring_url.clone())
-                        .ok_or_else(|| {
-                            ApiError::illegal_argument(format!(
-                                "no monitoring URL known for cluster {}",
-                                name.as_deref().unwrap_or("(none)")
-                            ))
-                        })?
-                }
-            };
-            let url = urls::logs_url(&monitoring, &app_id, since.as_deref(), timestamps)?;
-            let obj = Object::new();
-            let protocols = Array::of2(
-                &JsValue::from_str("logs.apolo.us"),
-                &JsValue::from_str(&format!("bearer.apolo.us-{}", i.http.token)),
-            );
-            let _ = Reflect::set(&obj, &"url".into(), &url.into());
-            let _ = Reflect::set(&obj, &"protocols".into(), &protocols);
-            Ok(obj.into())
-        })
-    }
-}
-
-/// Lazily fetches pages of `list` or `getEvents`.
-#[wasm_bindgen]
-pub struct PageCursor {
-    inner: Rc<Inner>,
-    state: Rc<RefCell<Result<CoreCursor>>>,
-    busy: Rc<Cell<bool>>,
-}
-
-struct Busy(Rc<Cell<bool>>);
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        self.0.set(false);
-    }
-}
-
-impl PageCursor {
-    fn new(inner: Rc<Inner>, cursor: Result<CoreCursor>) -> PageCursor {
-        PageCursor {
-            inner,
-            state: Rc::new(RefCell::new(cursor)),
-            busy: Rc::new(Cell::new(false)),
         }
     }
+    Ok(obj.into())
 }
 
-#[wasm_bindgen]
-impl PageCursor {
-    /// The next page's items, or undefined when every page has been read.
-    pub fn next(&self, signal: JsValue) -> Promise {
-        let (state, busy) = (self.state.clone(), self.busy.clone());
-        promise(self.inner.clone(), move |i| async move {
-            let signal = js::signal_arg(&signal)?;
-            let spec = match &*state.borrow() {
-                Err(e) => return Err(Failure::Api(e.clone())),
-                Ok(c) => c.next_request(),
-            };
-            let Some(spec) = spec else {
-                return Ok(JsValue::UNDEFINED);
-            };
-            if busy.replace(true) {
-                return Err(ApiError::illegal_argument(
-                    "next() called while the previous page is still loading",
-                )
-                .into());
-            }
-            let _busy = Busy(busy);
-            let r = i.http.exchange(&spec, signal.as_ref()).await?;
-            let page = match state.borrow_mut().as_mut() {
-                Err(e) => Err(Failure::Api(e.clone())),
-                Ok(c) => c
-                    .accept(r.status, &r.text)
-                    .map_err(|e| i.http.body_error(&r, e)),
-            }?;
-            Ok(match page {
-                Page::Apps(items) => js::models_to_js(&items)?,
-                Page::Events(items) => js::models_to_js(&items)?,
-            })
-        })
+/// An error about op `id`'s request, naming it, without any token.
+fn op_error(slot: &OpSlot, e: Box<ApiError>, spec: Option<&RequestSpec>) -> JsValue {
+    let e = match spec {
+        Some(s) if e.method.is_none() => e.with_request(s.method.as_str(), &s.display_url()),
+        _ => e,
+    };
+    let e = with_client(slot.client, |c| {
+        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
+    })
+    .unwrap_or(e);
+    reject(&e)
+}
+
+/// Starts call `name` (`a`, `b`: its positional arguments, `opts`: its options, all checked
+/// here). Returns the first step plus `{ op, maxRetries, timeoutMs, maxLogBufferBytes }`.
+#[wasm_bindgen(js_name = opStart)]
+pub fn op_start(
+    client: u32,
+    name: &str,
+    a: JsValue,
+    b: JsValue,
+    opts: JsValue,
+) -> JsResult<JsValue> {
+    let started = with_client(client, |slot| {
+        let o = Opts::new(&opts, "options")?;
+        o.signal()?;
+        let limits = slot.client.effective(&limits(&o)?)?;
+        let call = call_of(name, &a, &b, &o)?;
+        let (op, step) = Op::start(&slot.client, call)?;
+        Ok((op, step, limits))
+    });
+    let (op, step, limits) = started.map_err(|e| reject(&e))?;
+    let js = step_to_js(step).map_err(|e| reject(&e))?;
+    let obj: &Object = js.unchecked_ref();
+    if op.current().is_some() {
+        let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
+        set(obj, "op", &JsValue::from(id));
     }
+    set(obj, "maxRetries", &JsValue::from(limits.max_retries));
+    set(obj, "timeoutMs", &JsValue::from_f64(limits.timeout_ms));
+    set(
+        obj,
+        "maxLogBufferBytes",
+        &JsValue::from_f64(limits.max_log_buffer_bytes),
+    );
+    Ok(js)
+}
+
+fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T> {
+    let mut slot = OPS
+        .with(|o| o.borrow_mut().items.remove(&id))
+        .ok_or_else(|| {
+            reject(&ApiError::illegal_argument(
+                "this call has already finished",
+            ))
+        })?;
+    let out = f(&mut slot);
+    if slot.op.current().is_some() {
+        OPS.with(|o| o.borrow_mut().items.insert(id, slot));
+    }
+    out
+}
+
+/// The answer to op `id`'s request: the next step, or its error.
+#[wasm_bindgen(js_name = opAnswer)]
+pub fn op_answer(id: u32, status: u16, body: &str) -> JsResult<JsValue> {
+    if TEST_TRAP.with(|t| t.replace(false)) {
+        panic!("test trap armed by __apoloArmTestTrap");
+    }
+    with_op(id, |slot| {
+        let spec = slot.op.current().cloned();
+        let client_id = slot.client;
+        let step = CLIENTS.with(|c| match c.borrow_mut().items.get_mut(&client_id) {
+            Some(cs) => slot.op.answer(&mut cs.client, status, body),
+            None => Err(ApiError::illegal_argument(
+                "this client is no longer usable",
+            )),
+        });
+        match step {
+            Ok(s) => step_to_js(s).map_err(|e| op_error(slot, e, spec.as_ref())),
+            Err(e) => Err(op_error(slot, e, spec.as_ref())),
+        }
+    })
+}
+
+fn failure_of(status: u16, code: Option<String>) -> Failure {
+    if status > 0 {
+        Failure::Status(status)
+    } else {
+        Failure::from_network_code(code.as_deref())
+    }
+}
+
+/// What to do after attempt `attempt` of op `id`'s request failed (`status` > 0: that answer;
+/// else a network failure with the runtime's error `code`, or "timeout"). Returns
+/// `{ delayMs, reason }` to retry, `{ refreshToken: true }`, or undefined to give up.
+#[wasm_bindgen(js_name = opRetry)]
+#[allow(clippy::too_many_arguments)]
+pub fn op_retry(
+    id: u32,
+    attempt: u32,
+    status: u16,
+    code: Option<String>,
+    retry_after: Option<String>,
+    retry_after_ms: Option<String>,
+    can_refresh_token: bool,
+    now_ms: f64,
+    random: f64,
+) -> JsResult<JsValue> {
+    with_op(id, |slot| {
+        let Some(spec) = slot.op.current() else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let decision = retry::decide(&Attempt {
+            method: spec.method,
+            failure: failure_of(status, code),
+            attempt,
+            max_retries: slot.limits.max_retries,
+            can_refresh_token,
+            retry_after: retry_after.as_deref(),
+            retry_after_ms: retry_after_ms.as_deref(),
+            now_ms,
+            random,
+        });
+        let obj = Object::new();
+        match decision {
+            Decision::GiveUp => return Ok(JsValue::UNDEFINED),
+            Decision::RefreshToken => set(&obj, "refreshToken", &JsValue::TRUE),
+            Decision::Retry { delay_ms, reason } => {
+                set(&obj, "delayMs", &JsValue::from_f64(delay_ms));
+                set(&obj, "reason", &JsValue::from_str(&reason));
+            }
+        }
+        Ok(obj.into())
+    })
+}
+
+/// Op `id`'s request got no answer for good: the next step (configure goes on without its
+/// schema guard) or the ConnectionError/TimeoutError.
+#[wasm_bindgen(js_name = opFailed)]
+pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<JsValue> {
+    with_op(id, |slot| {
+        let spec = slot.op.current().cloned();
+        let e = match Failure::from_network_code(code.as_deref()) {
+            Failure::Timeout => ApiError::new(
+                ErrorKind::Timeout,
+                format!("no answer within {} ms", slot.limits.timeout_ms),
+            ),
+            _ => ApiError::new(ErrorKind::Connection, message),
+        };
+        let e = match &spec {
+            Some(s) => e.with_request(s.method.as_str(), &s.display_url()),
+            None => e,
+        };
+        let client_id = slot.client;
+        let step = CLIENTS.with(|c| match c.borrow().items.get(&client_id) {
+            Some(cs) => slot.op.failed(&cs.client, e),
+            None => Err(e),
+        });
+        match step {
+            Ok(s) => step_to_js(s).map_err(|e| op_error(slot, e, spec.as_ref())),
+            Err(e) => Err(op_error(slot, e, spec.as_ref())),
+        }
+    })
+}
+
+/// Forgets an op that will not be continued (abort, `break`).
+#[wasm_bindgen(js_name = opDrop)]
+pub fn op_drop(id: u32) {
+    OPS.with(|o| o.borrow_mut().items.remove(&id));
+}
+
+/// The error for a refused logs WebSocket handshake with this HTTP status (0: unknown).
+#[wasm_bindgen(js_name = handshakeError)]
+pub fn handshake_error(client: u32, status: u16, url: &str) -> JsValue {
+    let mut e = if status > 0 {
+        let mut e = ApiError::new(
+            ErrorKind::from_status(status),
+            format!("the logs WebSocket handshake was refused (HTTP {status})"),
+        );
+        e.status = Some(status);
+        e
+    } else {
+        ApiError::new(
+            ErrorKind::Connection,
+            "the logs WebSocket could not connect",
+        )
+    };
+    e = e.with_request("GET", url);
+    let e = with_client(client, |c| {
+        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
+    })
+    .unwrap_or(e);
+    reject(&e)
+}
+
+/// An error of a kind the JS layer names (e.g. a log buffer overflow), its text redacted.
+#[wasm_bindgen(js_name = errorOf)]
+pub fn error_of(
+    client: u32,
+    kind: &str,
+    message: &str,
+    method: Option<String>,
+    url: Option<String>,
+) -> JsValue {
+    let kind = match kind {
+        "TimeoutError" => ErrorKind::Timeout,
+        "AuthenticationError" => ErrorKind::Authentication,
+        "IllegalArgumentError" => ErrorKind::IllegalArgument,
+        "BadGateway" => ErrorKind::BadGateway,
+        _ => ErrorKind::Connection,
+    };
+    let mut e = ApiError::new(kind, message);
+    e.method = method;
+    e.url = url;
+    let e = with_client(client, |c| {
+        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
+    })
+    .unwrap_or(e);
+    reject(&e)
 }

@@ -14,7 +14,8 @@ before(async () => { emu = await startEmulator(); });
 after(() => emu?.stop());
 beforeEach(async () => {
   await emu.reset();
-  client = emu.client();
+  // These tests are about how one failed request is reported; resilience.test.mjs tests retries.
+  client = emu.client({ maxRetries: 0 });
 });
 
 const STATUS = [
@@ -151,7 +152,7 @@ describe('transport', () => {
   });
 
   test('timeoutMs: TimeoutError, and fast calls pass', async () => {
-    const c = emu.client({ timeoutMs: 300 });
+    const c = emu.client({ timeoutMs: 300, maxRetries: 0 });
     assert.equal((await c.apps.get(DEMO.sd)).id, DEMO.sd);
     await emu.fault({ path: '/apis/apps/v2/instances/*', delay_ms: 3000, times: 1 });
     const started = Date.now();
@@ -166,7 +167,7 @@ describe('transport', () => {
   });
 
   test('timeoutMs applies to page requests of iterators', async () => {
-    const c = emu.client({ timeoutMs: 300 });
+    const c = emu.client({ timeoutMs: 300, maxRetries: 0 });
     await emu.fault({ path: '/apis/apps/v2/instances', delay_ms: 3000, times: 1 });
     await assert.rejects(collect(c.apps.list()), TimeoutError);
   });

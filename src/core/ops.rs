@@ -1,0 +1,1055 @@
+//! Every call of the API as a small state machine: `start` gives the first request (or the
+//! result), each answer gives the next request or the result. The JS layer only sends what it is
+//! told and hands back what came; every decision (which request, how to decode, what is an
+//! error, when to stop) is made here, synchronously.
+
+use super::config::{Defaults, ServerConfig};
+use super::configure::{self, ConfigurePlan};
+use super::error::{ApiError, ErrorKind, Result};
+use super::models::{
+    decode, decode_items, decode_list, decode_template_detail, decode_template_summaries,
+    parse_body, App, AppConfigurationRevision, AppEvent, AppTemplate, AppUpgrades, AppValue,
+};
+use super::paging::{Page, PageCursor};
+use super::requests::{Api, RequestSpec, Scope};
+use super::retry::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
+use super::urls;
+use serde_json::{Map, Value};
+use std::collections::VecDeque;
+
+/// The states an app goes through (the JS `AppState`); a newer server may report others.
+pub const APP_STATES: [&str; 7] = [
+    "queued",
+    "progressing",
+    "healthy",
+    "degraded",
+    "errored",
+    "uninstalling",
+    "uninstalled",
+];
+
+/// High-water mark of log bytes queued for a consumer when the caller gives none.
+pub const DEFAULT_MAX_LOG_BUFFER_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+
+/// A client's settings and what it learnt from the server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub api_url: String,
+    pub api: Api,
+    pub config: Option<ServerConfig>,
+    pub max_retries: u32,
+    pub timeout_ms: f64,
+    pub max_log_buffer_bytes: f64,
+}
+
+/// Per-client (and per-call) limits; `None` keeps the default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub max_retries: Option<f64>,
+    pub timeout_ms: Option<f64>,
+    pub max_log_buffer_bytes: Option<f64>,
+}
+
+/// The effective limits of one call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effective {
+    pub max_retries: u32,
+    pub timeout_ms: f64,
+    pub max_log_buffer_bytes: f64,
+}
+
+fn check_limits(l: &Limits) -> Result<()> {
+    if let Some(n) = l.max_retries {
+        if !(n.fract() == 0.0 && (0.0..=100.0).contains(&n)) {
+            return Err(ApiError::illegal_argument(
+                "`maxRetries` must be an integer from 0 to 100",
+            ));
+        }
+    }
+    if let Some(ms) = l.timeout_ms {
+        if !(ms.is_finite() && ms > 0.0) {
+            return Err(ApiError::illegal_argument(
+                "`timeoutMs` must be a positive number",
+            ));
+        }
+    }
+    if let Some(b) = l.max_log_buffer_bytes {
+        if !(b.is_finite() && b >= 1.0) {
+            return Err(ApiError::illegal_argument(
+                "`maxLogBufferBytes` must be a positive number",
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Client {
+    pub fn new(api_url: &str, defaults: Defaults, limits: Limits) -> Result<Client> {
+        check_limits(&limits)?;
+        if let Some(m) = &defaults.monitoring_url {
+            urls::logs_url(m, "x", None, false)?;
+        }
+        Ok(Client {
+            api_url: api_url.to_string(),
+            api: Api::new(api_url, defaults)?,
+            config: None,
+            max_retries: limits.max_retries.map_or(DEFAULT_MAX_RETRIES, |n| n as u32),
+            timeout_ms: limits.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            max_log_buffer_bytes: limits
+                .max_log_buffer_bytes
+                .unwrap_or(DEFAULT_MAX_LOG_BUFFER_BYTES),
+        })
+    }
+
+    /// The client's limits overridden by a call's own options.
+    pub fn effective(&self, call: &Limits) -> Result<Effective> {
+        check_limits(call)?;
+        Ok(Effective {
+            max_retries: call.max_retries.map_or(self.max_retries, |n| n as u32),
+            timeout_ms: call.timeout_ms.unwrap_or(self.timeout_ms),
+            max_log_buffer_bytes: call
+                .max_log_buffer_bytes
+                .unwrap_or(self.max_log_buffer_bytes),
+        })
+    }
+}
+
+/// A call with its arguments, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Connect,
+    Get {
+        app_id: String,
+    },
+    Upgrades {
+        app_ids: Vec<String>,
+    },
+    Install {
+        scope: Scope,
+        data: Map<String, Value>,
+    },
+    Configure {
+        app_id: String,
+        data: Map<String, Value>,
+        comment: Option<String>,
+        upgrade: bool,
+    },
+    Uninstall {
+        scope: Scope,
+        app_id: String,
+        force: bool,
+    },
+    Values {
+        scope: Scope,
+        app_id: Option<String>,
+        value_type: Option<String>,
+    },
+    Templates {
+        scope: Scope,
+    },
+    TemplateVersions {
+        scope: Scope,
+        name: String,
+    },
+    Template {
+        scope: Scope,
+        name: String,
+        version: Option<String>,
+    },
+    Output {
+        scope: Scope,
+        app_id: String,
+    },
+    Revisions {
+        app_id: String,
+    },
+    Rollback {
+        scope: Scope,
+        app_id: String,
+        revision: i64,
+        comment: Option<String>,
+    },
+    Input {
+        scope: Scope,
+        app_id: String,
+        revision: Option<i64>,
+    },
+    List {
+        scope: Scope,
+        states: Vec<String>,
+    },
+    Events {
+        scope: Scope,
+        app_id: String,
+    },
+    Logs {
+        app_id: String,
+        since: Option<String>,
+        timestamps: bool,
+        cluster: Option<String>,
+    },
+}
+
+/// Revision numbers start at 1 (the server's and the SDK's numbering).
+pub fn check_revision(n: i64, what: &str) -> Result<i64> {
+    if n >= 1 {
+        Ok(n)
+    } else {
+        Err(ApiError::illegal_argument(format!(
+            "{what} must be a positive integer"
+        )))
+    }
+}
+
+/// A non-empty id or name argument.
+pub fn check_id(v: String, what: &str) -> Result<String> {
+    if v.is_empty() {
+        Err(ApiError::illegal_argument(format!(
+            "{what} must be a non-empty string"
+        )))
+    } else {
+        Ok(v)
+    }
+}
+
+/// What a finished call gives the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Nothing,
+    Null,
+    App(Box<App>),
+    Apps(Vec<App>),
+    Events(Vec<AppEvent>),
+    Upgrades(Vec<AppUpgrades>),
+    Values(Vec<AppValue>),
+    Templates(Vec<AppTemplate>),
+    Template(Box<AppTemplate>),
+    Json(Value),
+    Revisions(Vec<AppConfigurationRevision>),
+    /// The logs WebSocket's URL (the JS layer opens it).
+    LogsUrl(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Send this request and hand its answer to `Op::answer`.
+    Send(RequestSpec),
+    /// The call's result.
+    Done(Output),
+    /// A page's items, and the next page's request if there is one.
+    Page(Output, Option<RequestSpec>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decode {
+    App,
+    Nothing,
+    Json,
+    Values,
+    Templates,
+    Revisions,
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    Single(Decode),
+    TemplateVersions(String),
+    Template(String),
+    Upgrades {
+        rest: VecDeque<RequestSpec>,
+        acc: Vec<AppUpgrades>,
+    },
+    ConfigureGet {
+        app_id: String,
+        data: Map<String, Value>,
+        comment: Option<String>,
+        upgrade: bool,
+    },
+    ConfigureTemplate {
+        app_id: String,
+        data: Map<String, Value>,
+        comment: Option<String>,
+        existing: Box<App>,
+        plan: ConfigurePlan,
+    },
+    ConfigurePut,
+    Pages(PageCursor),
+    Connect,
+    LogsConfig {
+        app_id: String,
+        since: Option<String>,
+        timestamps: bool,
+        cluster: Option<String>,
+    },
+    Finished,
+}
+
+/// One call in progress.
+#[derive(Debug, Clone)]
+pub struct Op {
+    state: State,
+    current: Option<RequestSpec>,
+}
+
+/// An answer's status that is an error: ≥ 400, or no real HTTP status (an opaque response).
+pub fn status_error(status: u16, body: &str) -> Option<Box<ApiError>> {
+    (!(100..400).contains(&status)).then(|| ApiError::from_response(status, body))
+}
+
+fn body_text(body: &str) -> &str {
+    body.strip_prefix('\u{feff}').unwrap_or(body)
+}
+
+fn logs_url(
+    client: &Client,
+    app_id: &str,
+    since: Option<&str>,
+    timestamps: bool,
+    cluster: Option<&str>,
+) -> Result<Option<String>> {
+    urls::segment(app_id)?;
+    let d = &client.api.defaults;
+    let same_cluster = cluster.is_none() || cluster == d.cluster.as_deref();
+    let monitoring = match (&d.monitoring_url, &client.config) {
+        (Some(m), _) if same_cluster => m.clone(),
+        (_, None) => return Ok(None),
+        (_, Some(cfg)) => {
+            let name = cluster
+                .map(str::to_string)
+                .or_else(|| d.cluster.clone())
+                .or_else(|| cfg.clusters.first().map(|c| c.name.clone()));
+            name.as_deref()
+                .and_then(|n| cfg.cluster(n))
+                .and_then(|c| c.monitoring_url.clone())
+                .ok_or_else(|| {
+                    ApiError::illegal_argument(format!(
+                        "no monitoring URL known for cluster {}",
+                        name.as_deref().unwrap_or("(none)")
+                    ))
+                })?
+        }
+    };
+    urls::logs_url(&monitoring, app_id, since, timestamps).map(Some)
+}
+
+fn nonempty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}
+
+impl Op {
+    pub fn start(client: &Client, call: Call) -> Result<(Op, Step)> {
+        let api = &client.api;
+        let single = |spec: RequestSpec, d: Decode| (State::Single(d), Step::Send(spec));
+        let (state, step) = match call {
+            Call::Connect => (
+                State::Connect,
+                Step::Send(RequestSpec::get(urls::config_url(&client.api_url)?)),
+            ),
+            Call::Get { app_id } => single(api.get(&check_id(app_id, "appId")?)?, Decode::App),
+            Call::Upgrades { app_ids } => {
+                let ids = app_ids
+                    .into_iter()
+                    .map(|id| check_id(id, "every app id"))
+                    .collect::<Result<Vec<_>>>()?;
+                let mut rest: VecDeque<_> = api.upgrades(&ids)?.into();
+                match rest.pop_front() {
+                    None => (State::Finished, Step::Done(Output::Upgrades(Vec::new()))),
+                    Some(first) => (
+                        State::Upgrades {
+                            rest,
+                            acc: Vec::new(),
+                        },
+                        Step::Send(first),
+                    ),
+                }
+            }
+            Call::Install { scope, data } => {
+                single(api.install(&scope, Value::Object(data))?, Decode::App)
+            }
+            Call::Configure {
+                app_id,
+                data,
+                comment,
+                upgrade,
+            } => {
+                let app_id = check_id(app_id, "appId")?;
+                let get = api.get(&app_id)?;
+                (
+                    State::ConfigureGet {
+                        app_id,
+                        data,
+                        comment,
+                        upgrade,
+                    },
+                    Step::Send(get),
+                )
+            }
+            Call::Uninstall {
+                scope,
+                app_id,
+                force,
+            } => single(
+                api.uninstall(&scope, &check_id(app_id, "appId")?, force)?,
+                Decode::Nothing,
+            ),
+            Call::Values {
+                scope,
+                app_id,
+                value_type,
+            } => {
+                let app_id = app_id.map(|a| check_id(a, "appId")).transpose()?;
+                single(
+                    api.values(&scope, app_id.as_deref(), value_type.as_deref())?,
+                    Decode::Values,
+                )
+            }
+            Call::Templates { scope } => single(api.templates(&scope)?, Decode::Templates),
+            Call::TemplateVersions { scope, name } => {
+                let name = check_id(name, "name")?;
+                let spec = api.template_versions(&scope, &name)?;
+                (State::TemplateVersions(name), Step::Send(spec))
+            }
+            Call::Template {
+                scope,
+                name,
+                version,
+            } => {
+                let name = check_id(name, "name")?;
+                let spec = api.template(&scope, &name, version.as_deref())?;
+                (State::Template(name), Step::Send(spec))
+            }
+            Call::Output { scope, app_id } => single(
+                api.output(&scope, &check_id(app_id, "appId")?)?,
+                Decode::Json,
+            ),
+            Call::Revisions { app_id } => single(
+                api.revisions(&check_id(app_id, "appId")?)?,
+                Decode::Revisions,
+            ),
+            Call::Rollback {
+                scope,
+                app_id,
+                revision,
+                comment,
+            } => {
+                let app_id = check_id(app_id, "appId")?;
+                let n = check_revision(revision, "revisionNumber")?;
+                single(
+                    api.rollback(&scope, &app_id, n, comment.as_deref())?,
+                    Decode::App,
+                )
+            }
+            Call::Input {
+                scope,
+                app_id,
+                revision,
+            } => {
+                let app_id = check_id(app_id, "appId")?;
+                let revision = revision
+                    .map(|r| check_revision(r, "revision"))
+                    .transpose()?;
+                single(api.input(&scope, &app_id, revision)?, Decode::Json)
+            }
+            Call::List { scope, states } => Self::pages(api.list(&scope, &states)?),
+            Call::Events { scope, app_id } => {
+                Self::pages(api.events(&scope, &check_id(app_id, "appId")?)?)
+            }
+            Call::Logs {
+                app_id,
+                since,
+                timestamps,
+                cluster,
+            } => {
+                let app_id = check_id(app_id, "appId")?;
+                let cluster = nonempty(cluster);
+                match logs_url(
+                    client,
+                    &app_id,
+                    since.as_deref(),
+                    timestamps,
+                    cluster.as_deref(),
+                )? {
+                    Some(url) => (State::Finished, Step::Done(Output::LogsUrl(url))),
+                    None => (
+                        State::LogsConfig {
+                            app_id,
+                            since,
+                            timestamps,
+                            cluster,
+                        },
+                        Step::Send(RequestSpec::get(urls::config_url(&client.api_url)?)),
+                    ),
+                }
+            }
+        };
+        let mut op = Op {
+            state,
+            current: None,
+        };
+        op.note(&step);
+        Ok((op, step))
+    }
+
+    fn pages(cursor: PageCursor) -> (State, Step) {
+        match cursor.next_request() {
+            Some(first) => (State::Pages(cursor), Step::Send(first)),
+            None => (State::Finished, Step::Page(Output::Apps(Vec::new()), None)),
+        }
+    }
+
+    fn note(&mut self, step: &Step) {
+        self.current = match step {
+            Step::Send(s) | Step::Page(_, Some(s)) => Some(s.clone()),
+            _ => None,
+        };
+        if matches!(step, Step::Done(_) | Step::Page(_, None)) {
+            self.state = State::Finished;
+        }
+    }
+
+    /// The request in flight, whose method the retry policy and errors need.
+    pub fn current(&self) -> Option<&RequestSpec> {
+        self.current.as_ref()
+    }
+
+    /// The answer to `current()`: the next step, or the call's error (without the request named).
+    pub fn answer(&mut self, client: &mut Client, status: u16, body: &str) -> Result<Step> {
+        let body = body_text(body);
+        let state = std::mem::replace(&mut self.state, State::Finished);
+        let step = self.advance(client, state, status, body);
+        if let Ok(s) = &step {
+            self.note(s);
+        } else {
+            self.current = None;
+        }
+        step
+    }
+
+    /// The request failed for good (no answer, or retries used up). Only configure's schema
+    /// guard goes on without its template, as the SDK does; every other call fails with `error`.
+    pub fn failed(&mut self, client: &Client, error: Box<ApiError>) -> Result<Step> {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::ConfigureTemplate {
+                app_id,
+                data,
+                comment,
+                existing,
+                plan,
+            } => {
+                let step = Self::configure_put(
+                    client,
+                    &app_id,
+                    &data,
+                    comment.as_deref(),
+                    &existing,
+                    &plan,
+                    &[],
+                )?;
+                self.state = State::ConfigurePut;
+                self.note(&step);
+                Ok(step)
+            }
+            _ => {
+                self.current = None;
+                Err(error)
+            }
+        }
+    }
+
+    fn configure_put(
+        client: &Client,
+        app_id: &str,
+        data: &Map<String, Value>,
+        comment: Option<&str>,
+        existing: &App,
+        plan: &ConfigurePlan,
+        undefined: &[String],
+    ) -> Result<Step> {
+        if !undefined.is_empty() {
+            return Err(configure::undefined_error(
+                existing,
+                plan.target_version.as_deref(),
+                undefined,
+            ));
+        }
+        let body = configure::body(data, comment, plan.target_version.as_deref());
+        Ok(Step::Send(client.api.configure(existing, app_id, body)?))
+    }
+
+    fn advance(
+        &mut self,
+        client: &mut Client,
+        state: State,
+        status: u16,
+        body: &str,
+    ) -> Result<Step> {
+        // The schema guard's template fetch may fail: the guard is then skipped (as the SDK does).
+        if let State::ConfigureTemplate {
+            app_id,
+            data,
+            comment,
+            existing,
+            plan,
+        } = state
+        {
+            let undefined = if status_error(status, body).is_some() {
+                Vec::new()
+            } else {
+                match parse_body(status, body)
+                    .and_then(|b| decode_template_detail(status, b, &existing.template_name))
+                {
+                    Ok(Some(t)) => configure::undefined_input_fields(
+                        t.input.as_ref().unwrap_or(&Value::Null),
+                        data.get("input").unwrap_or(&Value::Null),
+                    ),
+                    _ => Vec::new(),
+                }
+            };
+            self.state = State::ConfigurePut;
+            return Self::configure_put(
+                client,
+                &app_id,
+                &data,
+                comment.as_deref(),
+                &existing,
+                &plan,
+                &undefined,
+            );
+        }
+        if let Some(e) = status_error(status, body) {
+            return Err(e);
+        }
+        match state {
+            State::Single(d) => {
+                let v = parse_body(status, body)?;
+                Ok(Step::Done(match d {
+                    Decode::App => Output::App(Box::new(decode(status, v)?)),
+                    Decode::Nothing => Output::Nothing,
+                    Decode::Json => Output::Json(v),
+                    Decode::Values => Output::Values(decode_items(status, v, true)?),
+                    Decode::Templates => {
+                        Output::Templates(decode_template_summaries(status, v, None)?)
+                    }
+                    Decode::Revisions => Output::Revisions(decode_list(status, v)?),
+                }))
+            }
+            State::TemplateVersions(name) => Ok(Step::Done(Output::Templates(
+                decode_template_summaries(status, parse_body(status, body)?, Some(&name))?,
+            ))),
+            State::Template(name) => Ok(Step::Done(
+                match decode_template_detail(status, parse_body(status, body)?, &name)? {
+                    None => Output::Null,
+                    Some(t) => Output::Template(Box::new(t)),
+                },
+            )),
+            State::Upgrades { mut rest, mut acc } => {
+                acc.extend(decode_list::<AppUpgrades>(
+                    status,
+                    parse_body(status, body)?,
+                )?);
+                match rest.pop_front() {
+                    None => Ok(Step::Done(Output::Upgrades(acc))),
+                    Some(next) => {
+                        self.state = State::Upgrades { rest, acc };
+                        Ok(Step::Send(next))
+                    }
+                }
+            }
+            State::ConfigureGet {
+                app_id,
+                data,
+                comment,
+                upgrade,
+            } => {
+                let existing: App = decode(status, parse_body(status, body)?)?;
+                let plan = configure::plan(&existing, &data, upgrade)?;
+                match plan.check_version.clone() {
+                    Some(version) => {
+                        let spec = client.api.template_for_app(&existing, &version)?;
+                        self.state = State::ConfigureTemplate {
+                            app_id,
+                            data,
+                            comment,
+                            existing: Box::new(existing),
+                            plan,
+                        };
+                        Ok(Step::Send(spec))
+                    }
+                    None => {
+                        self.state = State::ConfigurePut;
+                        Self::configure_put(
+                            client,
+                            &app_id,
+                            &data,
+                            comment.as_deref(),
+                            &existing,
+                            &plan,
+                            &[],
+                        )
+                    }
+                }
+            }
+            State::ConfigurePut => Ok(Step::Done(Output::App(Box::new(decode(
+                status,
+                parse_body(status, body)?,
+            )?)))),
+            State::Pages(mut cursor) => {
+                let items = match cursor.accept(status, body)? {
+                    Page::Apps(a) => Output::Apps(a),
+                    Page::Events(e) => Output::Events(e),
+                };
+                let next = cursor.next_request();
+                self.state = State::Pages(cursor);
+                Ok(Step::Page(items, next))
+            }
+            State::Connect => {
+                let cfg = ServerConfig::parse(body)?;
+                let defaults = cfg.resolve(&client.api.defaults);
+                client.api = Api::new(&client.api_url, defaults)?;
+                client.config = Some(cfg);
+                Ok(Step::Done(Output::Nothing))
+            }
+            State::LogsConfig {
+                app_id,
+                since,
+                timestamps,
+                cluster,
+            } => {
+                client.config = Some(ServerConfig::parse(body)?);
+                match logs_url(
+                    client,
+                    &app_id,
+                    since.as_deref(),
+                    timestamps,
+                    cluster.as_deref(),
+                )? {
+                    Some(url) => Ok(Step::Done(Output::LogsUrl(url))),
+                    None => Err(ApiError::new(
+                        ErrorKind::BadGateway,
+                        "no /config to find the monitoring URL in",
+                    )),
+                }
+            }
+            State::ConfigureTemplate { .. } | State::Finished => {
+                Err(ApiError::illegal_argument("this call has already finished"))
+            }
+        }
+    }
+}
+
+/// The logs WebSocket's subprotocols: the platform reads the token from the second, and splits
+/// the header on spaces, so the order matters.
+pub fn logs_protocols(token: &str) -> [String; 2] {
+    [
+        "logs.apolo.us".to_string(),
+        format!("bearer.apolo.us-{token}"),
+    ]
+}
+
+/// The `Authorization` header value.
+pub fn authorization(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// A token must travel in a header and a WebSocket subprotocol: visible ASCII only.
+pub fn check_token(token: &str) -> Result<()> {
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::illegal_argument(
+            "`token` must be a non-empty string of visible ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::requests::Method;
+    use serde_json::json;
+
+    const ID: &str = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4";
+
+    fn client() -> Client {
+        Client::new(
+            "http://h/api/v1",
+            Defaults {
+                cluster: Some("default".into()),
+                org: Some("superorg".into()),
+                project: Some("alpha".into()),
+                monitoring_url: None,
+            },
+            Limits::default(),
+        )
+        .unwrap()
+    }
+
+    fn app(version: &str) -> Value {
+        json!({
+            "id": ID, "name": "sd", "display_name": "SD", "template_name": "stable-diffusion",
+            "template_version": version, "project_name": "alpha", "org_name": "superorg",
+            "cluster_name": "default", "namespace": "ns", "state": "healthy", "creator": "u",
+            "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z",
+            "endpoints": [],
+        })
+    }
+
+    fn sent(step: &Step) -> &RequestSpec {
+        match step {
+            Step::Send(s) => s,
+            s => panic!("expected a request, got {s:?}"),
+        }
+    }
+
+    #[test]
+    fn get_decodes_one_app() {
+        let mut c = client();
+        let (mut op, step) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
+        assert_eq!(
+            sent(&step).url,
+            format!("http://h/apis/apps/v2/instances/{ID}")
+        );
+        assert_eq!(op.current().unwrap().method, Method::Get);
+        let done = op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+        assert!(matches!(done, Step::Done(Output::App(_))));
+        assert!(op.current().is_none());
+    }
+
+    #[test]
+    fn errors_and_leading_bom() {
+        let mut c = client();
+        let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
+        let e = op.answer(&mut c, 404, r#"{"error":"nope"}"#).unwrap_err();
+        assert_eq!(
+            (e.kind, e.message.as_str()),
+            (ErrorKind::ResourceNotFound, "nope")
+        );
+        let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
+        assert!(op
+            .answer(&mut c, 200, &format!("\u{feff}{}", app("1")))
+            .is_ok());
+        // An opaque answer (status 0) is no HTTP answer at all.
+        assert_eq!(status_error(0, "").unwrap().kind, ErrorKind::Connection);
+    }
+
+    #[test]
+    fn revision_numbers_start_at_one() {
+        let c = client();
+        for n in [0, -1] {
+            let call = Call::Rollback {
+                scope: Scope::default(),
+                app_id: ID.into(),
+                revision: n,
+                comment: None,
+            };
+            assert_eq!(
+                Op::start(&c, call).unwrap_err().kind,
+                ErrorKind::IllegalArgument
+            );
+            let call = Call::Input {
+                scope: Scope::default(),
+                app_id: ID.into(),
+                revision: Some(n),
+            };
+            assert_eq!(
+                Op::start(&c, call).unwrap_err().kind,
+                ErrorKind::IllegalArgument
+            );
+        }
+        let ok = Call::Rollback {
+            scope: Scope::default(),
+            app_id: ID.into(),
+            revision: 1,
+            comment: None,
+        };
+        assert!(Op::start(&c, ok).is_ok());
+    }
+
+    #[test]
+    fn upgrades_in_batches_of_100() {
+        let mut c = client();
+        let ids: Vec<String> = (0..150).map(|i| format!("id{i}")).collect();
+        let (mut op, step) = Op::start(&c, Call::Upgrades { app_ids: ids }).unwrap();
+        assert_eq!(sent(&step).query.len(), 100);
+        let step = op.answer(&mut c, 200, "[]").unwrap();
+        assert_eq!(sent(&step).query.len(), 50);
+        assert_eq!(
+            op.answer(&mut c, 200, "[]").unwrap(),
+            Step::Done(Output::Upgrades(vec![]))
+        );
+        let (_, step) = Op::start(&c, Call::Upgrades { app_ids: vec![] }).unwrap();
+        assert_eq!(step, Step::Done(Output::Upgrades(vec![])));
+        assert!(Op::start(
+            &c,
+            Call::Upgrades {
+                app_ids: vec!["".into()]
+            }
+        )
+        .is_err());
+    }
+
+    fn configure_call(input: Value) -> Call {
+        let data = json!({"template_version": "2", "input": input});
+        Call::Configure {
+            app_id: ID.into(),
+            data: data.as_object().unwrap().clone(),
+            comment: None,
+            upgrade: false,
+        }
+    }
+
+    #[test]
+    fn configure_checks_the_schema_then_puts() {
+        let mut c = client();
+        let (mut op, step) = Op::start(&c, configure_call(json!({"a": 1}))).unwrap();
+        assert_eq!(sent(&step).method, Method::Get);
+        let step = op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+        assert!(sent(&step).url.ends_with("/templates/stable-diffusion/1"));
+        let template = json!({"name": "stable-diffusion", "version": "1", "input": {"type": "object", "properties": {"b": {}}}});
+        let e = op.answer(&mut c, 200, &template.to_string()).unwrap_err();
+        assert!(e.message.contains("has no a"), "{}", e.message);
+    }
+
+    #[test]
+    fn configure_skips_the_guard_when_the_template_cannot_be_had() {
+        let mut c = client();
+        for fail in [true, false] {
+            let (mut op, _) = Op::start(&c, configure_call(json!({"a": 1}))).unwrap();
+            op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+            let step = if fail {
+                op.failed(&c, ApiError::new(ErrorKind::Connection, "down"))
+                    .unwrap()
+            } else {
+                op.answer(&mut c, 503, "").unwrap()
+            };
+            assert_eq!(sent(&step).method, Method::Put);
+            assert!(matches!(
+                op.answer(&mut c, 200, &app("1").to_string()).unwrap(),
+                Step::Done(Output::App(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn pages_follow_until_the_last() {
+        let mut c = client();
+        let (mut op, step) = Op::start(
+            &c,
+            Call::List {
+                scope: Scope::default(),
+                states: vec![],
+            },
+        )
+        .unwrap();
+        assert!(sent(&step).query.contains(&("page".into(), "1".into())));
+        let page = json!({"items": [app("1")], "pages": 2}).to_string();
+        match op.answer(&mut c, 200, &page).unwrap() {
+            Step::Page(Output::Apps(a), Some(next)) => {
+                assert_eq!(a.len(), 1);
+                assert!(next.query.contains(&("page".into(), "2".into())));
+            }
+            s => panic!("{s:?}"),
+        }
+        assert!(matches!(
+            op.answer(&mut c, 200, &page).unwrap(),
+            Step::Page(_, None)
+        ));
+        // A failed page ends the call.
+        let (mut op, _) = Op::start(
+            &c,
+            Call::List {
+                scope: Scope::default(),
+                states: vec![],
+            },
+        )
+        .unwrap();
+        assert!(op
+            .failed(&c, ApiError::new(ErrorKind::Connection, "x"))
+            .is_err());
+    }
+
+    #[test]
+    fn connect_resolves_defaults() {
+        let mut c = Client::new("http://h/api/v1", Defaults::default(), Limits::default()).unwrap();
+        let (mut op, step) = Op::start(&c, Call::Connect).unwrap();
+        assert_eq!(sent(&step).url, "http://h/api/v1/config");
+        let cfg = json!({"authorized": true, "clusters": [{"name": "k", "orgs": ["o"], "monitoring_url": "http://m/api/v1/jobs"}],
+            "projects": [{"name": "p", "cluster_name": "k", "org_name": "o"}]});
+        op.answer(&mut c, 200, &cfg.to_string()).unwrap();
+        assert_eq!(c.api.defaults.cluster.as_deref(), Some("k"));
+        assert_eq!(c.api.defaults.project.as_deref(), Some("p"));
+        // Logs then need no /config.
+        let (_, step) = Op::start(
+            &c,
+            Call::Logs {
+                app_id: ID.into(),
+                since: None,
+                timestamps: false,
+                cluster: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(step, Step::Done(Output::LogsUrl(u)) if u.starts_with("ws://m/")));
+    }
+
+    #[test]
+    fn logs_fetch_config_once_when_needed() {
+        let mut c = client();
+        let call = Call::Logs {
+            app_id: ID.into(),
+            since: None,
+            timestamps: true,
+            cluster: None,
+        };
+        let (mut op, step) = Op::start(&c, call.clone()).unwrap();
+        assert!(sent(&step).url.ends_with("/api/v1/config"));
+        let cfg = json!({"authorized": true, "clusters": [{"name": "default", "monitoring_url": "https://m/api/v1/jobs"}]});
+        assert!(matches!(
+            op.answer(&mut c, 200, &cfg.to_string()).unwrap(),
+            Step::Done(Output::LogsUrl(_))
+        ));
+        assert!(matches!(
+            Op::start(&c, call).unwrap().1,
+            Step::Done(Output::LogsUrl(_))
+        ));
+    }
+
+    #[test]
+    fn limits() {
+        let c = client();
+        let e = c.effective(&Limits::default()).unwrap();
+        assert_eq!(
+            (e.max_retries, e.timeout_ms),
+            (DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS)
+        );
+        let e = c
+            .effective(&Limits {
+                max_retries: Some(0.0),
+                timeout_ms: Some(5.0),
+                ..Limits::default()
+            })
+            .unwrap();
+        assert_eq!((e.max_retries, e.timeout_ms), (0, 5.0));
+        for bad in [
+            Limits {
+                max_retries: Some(1.5),
+                ..Limits::default()
+            },
+            Limits {
+                timeout_ms: Some(0.0),
+                ..Limits::default()
+            },
+        ] {
+            assert!(c.effective(&bad).is_err());
+        }
+    }
+
+    #[test]
+    fn tokens_and_protocols() {
+        assert!(check_token("abc.def-ghi").is_ok());
+        for bad in ["", "a b", "a\nb", "ä"] {
+            assert!(check_token(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(logs_protocols("t")[1], "bearer.apolo.us-t");
+        assert_eq!(authorization("t"), "Bearer t");
+    }
+}
