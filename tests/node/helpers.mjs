@@ -23,6 +23,8 @@ export const DEMO = {
   shellErrored: '9d4a2e6b-1f7c-4e3a-8b5d-c0e2f4a6b8d1', // alpha, errored
 };
 
+let sentinels = 0;
+
 export class Emulator {
   constructor(child, url, token, stderr) {
     this.child = child;
@@ -56,6 +58,25 @@ export class Emulator {
   /** The request log as `METHOD path?query` lines. */
   async wire() {
     return (await this.requests()).map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
+  }
+
+  /**
+   * The request log up to a sentinel request sent now on a connection of its own (earlier sentinels left
+   * out). Whatever the client sent before this call is logged before the sentinel, so "nothing (more) was
+   * sent" is read from the log instead of waiting some milliseconds and hoping a late request shows up.
+   */
+  async requestsBeforeSentinel() {
+    const mark = `/_sentinel/${++sentinels}`;
+    await (await fetch(this.url + mark)).arrayBuffer(); // a 404, logged like any request
+    const log = await this.requests();
+    const at = log.findIndex((r) => r.path === mark);
+    if (at < 0) throw new Error(`sentinel ${mark} missing from the request log`);
+    return log.slice(0, at).filter((r) => !r.path.startsWith('/_sentinel/'));
+  }
+
+  /** requestsBeforeSentinel() as `METHOD path?query` lines. */
+  async wireBeforeSentinel() {
+    return (await this.requestsBeforeSentinel()).map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
   }
 
   /** A client of the installed package with the Appendix B defaults (cluster default, org superorg, project alpha). */
@@ -138,6 +159,17 @@ export function withTimeout(promise, ms, what) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` (sync or async) until it is truthy; fails after `ms` (a generous liveness bound). */
+export async function until(condition, what, ms = 10000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await condition();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+}
 
 /** `s` never contains the token (checked on the message, URL, string form and JSON of an error). */
 export function assertNoToken(assert, err, token) {

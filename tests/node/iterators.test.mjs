@@ -1,9 +1,10 @@
 // The iterators are real async iterators: a page is requested only when the consumer reaches it,
-// `break` stops further requests, aborting `signal` rejects the pending next().
+// `break` stops further requests, aborting `signal` rejects the pending next(). "Nothing (more) was sent"
+// is read from the emulator's request log up to a sentinel request, never after a pause.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { IllegalArgumentError } from 'apolo-apps';
-import { V1, collect, sleep, startEmulator } from './helpers.mjs';
+import { V1, collect, startEmulator, until, withTimeout } from './helpers.mjs';
 
 let emu;
 let client;
@@ -14,7 +15,8 @@ beforeEach(async () => {
   client = emu.client();
 });
 
-const pagesRequested = async () => (await emu.requests())
+/** The pages of the apps list the client has asked for so far. */
+const pagesRequested = async () => (await emu.requestsBeforeSentinel())
   .filter((r) => r.path === '/apis/apps/v2/instances')
   .map((r) => new URLSearchParams(r.query).get('page'));
 
@@ -24,7 +26,6 @@ test('list fetches a page only when the consumer reaches it', async () => {
   await it.next();
   assert.deepEqual(await pagesRequested(), ['1']);
   for (let i = 1; i < 50; i++) await it.next();
-  await sleep(50);
   assert.deepEqual(await pagesRequested(), ['1'], 'no prefetch while page 1 lasts');
   const item51 = await it.next();
   assert.equal(item51.done, false);
@@ -38,7 +39,6 @@ test('break from list: no further page requests', async () => {
     assert.equal(typeof app.id, 'string');
     if (++n === 50) break; // the last item of page 1
   }
-  await sleep(100);
   assert.deepEqual(await pagesRequested(), ['1']);
 });
 
@@ -49,15 +49,13 @@ test('break from getEvents: no further page requests', async () => {
     assert.ok(ev.created_at instanceof Date);
     break;
   }
-  await sleep(100);
-  assert.deepEqual(await emu.wire(), [`GET ${V1}/instances/${id}/events`]);
+  assert.deepEqual(await emu.wireBeforeSentinel(), [`GET ${V1}/instances/${id}/events`]);
 });
 
 test('return() before the first pull sends nothing', async () => {
   const it = client.apps.list();
   assert.deepEqual(await it.return(), { value: undefined, done: true });
   assert.deepEqual(await it.next(), { value: undefined, done: true });
-  await sleep(50);
   assert.deepEqual(await pagesRequested(), []);
 });
 
@@ -65,12 +63,14 @@ test('abort while a page request is pending rejects that next(), and the iterato
   const ctl = new AbortController();
   const it = client.apps.list({ signal: ctl.signal });
   for (let i = 0; i < 50; i++) await it.next();
-  await emu.fault({ path: '/apis/apps/v2/instances', delay_ms: 3000, times: 1 });
-  const pending = it.next(); // page 2, delayed
-  setTimeout(() => ctl.abort(new Error('enough')), 100);
-  const started = Date.now();
-  await assert.rejects(pending, (e) => e.message === 'enough');
-  assert.ok(Date.now() - started < 2000);
+  // The emulator holds page 2 far longer than the test waits, so only the abort can settle that next().
+  await emu.fault({ path: '/apis/apps/v2/instances', delay_ms: 120_000, times: 1 });
+  const pending = it.next();
+  // Abort once page 2's request has reached the emulator (it is logged on arrival, before the delay).
+  await until(async () => (await emu.requests()).some((r) => new URLSearchParams(r.query).get('page') === '2'), 'page 2 requested');
+  const reason = new Error('enough');
+  ctl.abort(reason);
+  await assert.rejects(withTimeout(pending, 10_000, 'the aborted next()'), (e) => e === reason);
   assert.deepEqual(await it.next(), { value: undefined, done: true });
 });
 
@@ -89,11 +89,10 @@ test('getValues / listTemplates / listTemplateVersions are lazy async iterators'
     assert.equal(typeof it[Symbol.asyncIterator], 'function');
     assert.equal(it[Symbol.asyncIterator](), it);
   }
-  await sleep(50);
-  assert.deepEqual(await emu.wire(), []);
+  assert.deepEqual(await emu.wireBeforeSentinel(), []);
   const [first] = await Promise.all(its.map((it) => it.next()));
   assert.equal(first.done, false);
-  assert.equal((await emu.wire()).length, 3);
+  assert.equal((await emu.wireBeforeSentinel()).length, 3);
   await Promise.all(its.map((it) => it.return()));
 });
 
