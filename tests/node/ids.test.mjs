@@ -17,12 +17,17 @@ const IDS = [
   ['...', '...'],
 ];
 
+// Each app's output names the app, so a call that reached another app (or none) shows in the content.
+const outputOf = (id) => ({ owner: { id, __type__: 'Owner' }, note: `output of ${id}` });
+
 let emu;
 let client;
 before(async () => {
   emu = await startEmulator();
   await emu.reset({ seed: 'empty' });
-  for (const [id] of IDS) await emu.addApp({ id, project_name: 'alpha', template_name: 'shell', template_version: 'v25.5.1', events: 3 });
+  for (const [id] of IDS) {
+    await emu.addApp({ id, project_name: 'alpha', template_name: 'shell', template_version: 'v25.5.1', events: 3, output: outputOf(id) });
+  }
   client = emu.client({ monitoringUrl: `${emu.url}/api/v1/jobs` });
 });
 after(() => emu?.stop());
@@ -36,13 +41,10 @@ describe('odd ids', () => {
       assert.equal((await client.apps.getRevisions(id)).length, 1);
       assert.ok((await collect(client.apps.getEvents(id))).length >= 1);
       assert.equal((await client.apps.getInput(id)).template_name, 'shell');
-      await client.apps.getInput(id, { revision: 1 });
-      try {
-        await client.apps.getOutput(id);
-      } catch (e) {
-        assert.ok(e instanceof ResourceNotFound, e); // no outputs yet is fine; another app's is not
-      }
-      await collect(client.apps.getValues({ appId: id }));
+      assert.equal((await client.apps.getInput(id, { revision: 1 })).template_version, 'v25.5.1');
+      assert.deepEqual(await client.apps.getOutput(id), outputOf(id));
+      const values = await collect(client.apps.getValues({ appId: id }));
+      assert.deepEqual(values.map((v) => [v.instance_id, v.type, v.path, v.value]), [[id, 'Owner', '$.owner', outputOf(id).owner]]);
       const up = await client.apps.getUpgrades([id]);
       assert.equal(up[0].id, id);
       const updated = await client.apps.configure(id, { template_version: 'v25.5.1', input: { preset: { name: 'gpu' } } }, { comment: 'odd' });
