@@ -331,6 +331,12 @@ export interface LogsOptions extends CallOptions {
   maxLogBufferBytes?: number;
 }
 
+/** Options of `watch`. */
+export interface WatchOptions extends CallOptions {
+  /** Milliseconds between the end of one poll and the start of the next; default 2000. */
+  intervalMs?: number;
+}
+
 /** Options of `rollback`. */
 export interface RollbackOptions extends ProjectOptions {
   /** Stored with the new revision. */
@@ -373,6 +379,22 @@ export interface Apps {
   logLines(appId: string, options?: LogsOptions): AsyncIterableIterator<string>;
   /** All events of an app, every page, fetched lazily. */
   getEvents(appId: string, options?: ProjectOptions): AsyncIterableIterator<AppEvent>;
+  /**
+   * Follows one app by polling `get` (each poll with the client's retries): yields the app at once, then
+   * again each time its `state` or `updated_at` changes. It ends after yielding `uninstalled`, or when the
+   * app is gone (404) after it was seen `uninstalling`; any other error (a 404 before that included)
+   * rejects. `break` stops the polling; aborting `signal` rejects the pending step with `signal.reason`,
+   * also during the wait between polls.
+   *
+   * @example
+   * ```js
+   * for await (const app of client.apps.watch(id, { intervalMs: 1000 })) {
+   *   console.log(app.state);
+   *   if (app.state === AppState.HEALTHY) break;
+   * }
+   * ```
+   */
+  watch(appId: string, options?: WatchOptions): AsyncIterableIterator<App>;
   /** The app's configuration revisions, newest first. */
   getRevisions(appId: string, options?: CallOptions): Promise<AppConfigurationRevision[]>;
   /** Makes an earlier revision's configuration current again (as a new revision). */
