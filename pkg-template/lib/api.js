@@ -651,42 +651,6 @@ export function createApi(glue, platform = {}) {
         });
       }
     }
-
-    // Polls get() (so each poll has the client's retry policy): the app at once, then again whenever its
-    // state or updated_at changes. Ends after `uninstalled`, or on a 404 once `uninstalling` was seen (the
-    // record may be gone by then); any other error rejects. The wait between polls ends on abort.
-    async *watch(appId, opts) {
-      if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
-        throw new IllegalArgumentError('watch: options must be an object');
-      }
-      const { intervalMs, ...getOpts } = opts ?? {};
-      const interval = intervalMs ?? 2000;
-      if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
-        throw new IllegalArgumentError('intervalMs must be a finite number >= 0');
-      }
-      const signal = getOpts.signal ?? undefined;
-      let last;
-      for (;;) {
-        let app;
-        try {
-          app = await this.get(appId, getOpts);
-        } catch (e) {
-          if (e instanceof ResourceNotFound && last?.state === 'uninstalling') return;
-          throw e;
-        }
-        if (!last || app.state !== last.state || app.updated_at.getTime() !== last.updated_at.getTime()) {
-          last = app;
-          yield app;
-        }
-        if (app.state === 'uninstalled') return;
-        await new Promise((resolve, reject) => {
-          const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
-          const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, interval);
-          if (signal?.aborted) onAbort();
-          else signal?.addEventListener('abort', onAbort, { once: true });
-        });
-      }
-    }
     async getRevisions(appId, opts) { return this.#s.run('getRevisions', appId, undefined, opts); }
     async rollback(appId, revisionNumber, opts) { return this.#s.run('rollback', appId, revisionNumber, opts); }
     async getInput(appId, opts) { return this.#s.run('getInput', appId, undefined, opts); }
