@@ -288,9 +288,19 @@ async fn revisions(State(emu): S, headers: HeaderMap, P(id): P<String>) -> R {
     ))
 }
 
+/// A 200 with JSON text that is already serialized.
+fn raw_json(text: Bytes) -> Response {
+    let mut r = Response::new(axum::body::Body::from(text));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
 fn template_detail(emu: &Emu, name: &str, version: &str) -> R {
     if let Some(d) = emu.template(name, version) {
-        return ok(d);
+        return Ok(raw_json(d.detail));
     }
     match catalog::find(name).and_then(|t| t.resolve(version).map(|v| t.detail(v))) {
         Some(v) => ok(v),
@@ -308,7 +318,7 @@ async fn v2_schema(State(emu): S, headers: HeaderMap, P(p): P<V1Tpl>) -> R {
     user(&headers)?;
     let version = p.version.as_deref().unwrap_or("latest");
     if let Some(d) = emu.template(&p.name, version) {
-        return ok(d.get("input").cloned().unwrap_or(Value::Null));
+        return Ok(raw_json(d.input));
     }
     match catalog::find(&p.name).and_then(|t| t.resolve(version).map(|v| t.schema(v))) {
         Some(s) => ok(s),

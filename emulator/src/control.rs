@@ -365,7 +365,7 @@ async fn set_template(State(emu): S, body: Bytes) -> R {
             d.insert(k.clone(), v.clone());
         }
     }
-    emu.set_template(name.to_string(), version.to_string(), detail);
+    emu.set_template(name.to_string(), version.to_string(), &detail);
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"name": name, "version": version}),

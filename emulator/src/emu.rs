@@ -81,7 +81,7 @@ pub struct Emu {
     /// Per token string: (requests that presented it, first seen).
     tokens: Mutex<HashMap<String, (u64, Instant)>>,
     /// Template details set through the control API: (name, version, detail), newest last.
-    templates: Mutex<Vec<(String, String, Value)>>,
+    templates: Mutex<Vec<(String, String, TemplateOverride)>>,
     hanging: Arc<AtomicUsize>,
     log_streams: Arc<AtomicUsize>,
     log_bytes_sent: AtomicU64,
@@ -168,14 +168,19 @@ impl Emu {
                 .is_some_and(|ms| e.1.elapsed() >= Duration::from_millis(ms))
     }
 
-    pub fn set_template(&self, name: String, version: String, detail: Value) {
+    pub fn set_template(&self, name: String, version: String, detail: &Value) {
+        // Serialized once: hostile schemas are megabytes, and the answer is then a copy.
+        let o = TemplateOverride {
+            detail: bytes::Bytes::from(detail.to_string()),
+            input: bytes::Bytes::from(detail.get("input").unwrap_or(&Value::Null).to_string()),
+        };
         let mut t = lock(&self.templates);
         t.retain(|(n, v, _)| !(*n == name && *v == version));
-        t.push((name, version, detail));
+        t.push((name, version, o));
     }
 
     /// A template detail set through the control API: exact version, or for `latest` the newest one set.
-    pub fn template(&self, name: &str, version: &str) -> Option<Value> {
+    pub fn template(&self, name: &str, version: &str) -> Option<TemplateOverride> {
         let t = lock(&self.templates);
         let by_name = || t.iter().rev().filter(|(n, _, _)| n == name);
         let found = by_name().find(|(_, v, _)| v == version).or_else(|| {
@@ -273,6 +278,13 @@ impl Emu {
     pub fn clear_requests(&self) {
         lock(&self.requests).clear();
     }
+}
+
+/// A template detail set through the control API, as JSON text.
+#[derive(Clone)]
+pub struct TemplateOverride {
+    pub detail: bytes::Bytes,
+    pub input: bytes::Bytes,
 }
 
 /// Counts something while alive (a hanging request, a log stream), for `GET /_emulator/stats`.
