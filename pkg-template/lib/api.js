@@ -63,7 +63,7 @@ export function createApi(glue, platform = {}) {
 
   function recover(e) {
     let why;
-    try { why = w.lastPanic(); } catch { /* the old instance may not answer */ }
+    try { why = w.lastPanic()?.replace(/\s+/g, ' '); } catch { /* the old instance may not answer */ }
     try {
       w.__apoloReinstantiate();
     } catch (again) {

@@ -437,7 +437,12 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
 #[wasm_bindgen(js_name = opAnswer)]
 pub fn op_answer(id: u32, status: u16, body: &str) -> JsResult<JsValue> {
     if TEST_TRAP.with(|t| t.replace(false)) {
-        panic!("test trap armed by __apoloArmTestTrap");
+        // Mid-update, as a real trap would be: the registry stays borrowed, so an instance that
+        // was not replaced fails every later call.
+        CLIENTS.with(|c| {
+            let _held = c.borrow_mut();
+            panic!("test trap armed by __apoloArmTestTrap");
+        });
     }
     with_op(id, |slot| {
         let spec = slot.op.current().cloned();

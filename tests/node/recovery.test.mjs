@@ -1,0 +1,64 @@
+// A trap inside the wasm instance (a Rust panic, out of memory) must not poison the package: the call
+// that met it rejects with a clear ApoloError, and every later call works on a fresh instance. No
+// input makes the client panic, so the test arms the module's test trap (its next answer panics)
+// through the same glue module the package loaded.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, beforeEach, test } from 'node:test';
+import { ApoloClient, ApoloError, ResourceNotFound } from 'apolo-apps';
+import { DEMO, collect, startEmulator } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const pkgDir = path.dirname(require.resolve('apolo-apps/package.json'));
+const glue = require(path.join(pkgDir, 'wasm/node/apolo_apps.cjs'));
+
+let emu;
+before(async () => { emu = await startEmulator(); });
+after(() => emu?.stop());
+beforeEach(() => emu.reset());
+
+const internal = (e) => e instanceof ApoloError && /internal error \(.*test trap/.test(e.message) && /reloaded/.test(e.message);
+
+test('a trap rejects the call that met it, and the next call works on a fresh instance', async () => {
+  const client = emu.client();
+  assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
+  glue.__apoloArmTestTrap();
+  await assert.rejects(client.apps.get(DEMO.sd), internal);
+  // The same client, a new one, and error mapping all work after it.
+  assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
+  assert.equal((await emu.client().apps.get(DEMO.vscode)).id, DEMO.vscode);
+  await assert.rejects(client.apps.get('no-such-app'), ResourceNotFound);
+  assert.ok((await collect(client.apps.list())).length > 0);
+});
+
+test('a trap while an iterator is open: that iterator fails, a new one works', async () => {
+  const client = emu.client();
+  await emu.settings({ page_size: 2 }).catch(() => {}); // smaller pages where the emulator allows it
+  const it = client.apps.list();
+  const first = await it.next();
+  assert.equal(first.done, false);
+  glue.__apoloArmTestTrap();
+  await assert.rejects(client.apps.get(DEMO.sd), internal);
+  // The iterator's call belonged to the replaced instance: it ends with an error, or it had no
+  // further page to ask for. Either way it never hangs and never yields stale state.
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+    }
+  } catch (e) {
+    assert.ok(e instanceof ApoloError, String(e));
+  }
+  assert.ok((await collect(client.apps.list())).length > 0);
+});
+
+test('a client made by connect() keeps what it learnt from /config after a trap', async () => {
+  const client = await ApoloClient.connect({ apiUrl: emu.apiUrl, token: emu.token });
+  const { cluster, org, project } = client;
+  assert.ok(cluster && org && project);
+  glue.__apoloArmTestTrap();
+  await assert.rejects(client.apps.get(DEMO.sd), internal);
+  assert.deepEqual([client.cluster, client.org, client.project], [cluster, org, project]);
+  assert.ok(Array.isArray(await collect(client.apps.list())));
+});
