@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { ApoloClient, AuthenticationError } from 'apolo-apps';
-import { DEMO, V1, assertNoToken, collect, startEmulator } from './helpers.mjs';
+import { ApoloClient, AuthenticationError, ConnectionError } from 'apolo-apps';
+import { DEMO, assertNoToken, closedPort, collect, startEmulator } from './helpers.mjs';
 
 let emu;
 before(async () => { emu = await startEmulator(); });
@@ -304,6 +304,24 @@ describe('hooks', () => {
     assert.equal(events.onResponse[0].requestId, undefined);
     assert.equal(events.onRetry.length, 1);
     assert.equal(events.onRetry[0].reason, 'connection error');
+  });
+
+  test('retry reasons: timeout and connection refused', async () => {
+    const t = recorder();
+    await emu.fault({ method: 'GET', path: '/apis/apps/v2/instances/*', delay_ms: 3000, times: 1 });
+    await emu.client({ ...t.hooks, timeoutMs: 300 }).apps.get(DEMO.sd);
+    assert.deepEqual(t.events.onRetry.map((e) => e.reason), ['timeout']);
+    assert.deepEqual(t.events.onResponse.map((e) => e.status), [0, 200]);
+
+    const port = await closedPort();
+    const r = recorder();
+    const c = new ApoloClient({
+      apiUrl: `http://127.0.0.1:${port}/api/v1`, token: emu.token, cluster: 'default', org: 'superorg', project: 'alpha', maxRetries: 1, ...r.hooks,
+    });
+    await assert.rejects(c.apps.get(DEMO.sd), ConnectionError);
+    assert.deepEqual(r.events.onRetry.map((e) => [e.reason, e.attempt]), [['connection refused', 1]]);
+    assert.deepEqual(r.events.onRequest.map((e) => e.attempt), [1, 2]);
+    assert.deepEqual(r.events.onResponse.map((e) => [e.status, e.requestId]), [[0, undefined], [0, undefined]]);
   });
 
   test('hooks that throw do not break calls', async () => {
