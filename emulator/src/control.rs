@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 type S = State<Arc<Emu>>;
+
+/// A firehose always ends by itself, even for a reader that keeps up.
+const FIREHOSE_MAX: u64 = 4 << 30;
 type R = Result<Response, ApiError>;
 
 pub fn router() -> Router<Arc<Emu>> {
@@ -192,7 +195,8 @@ pub fn parse_fault(b: &Value) -> Result<Fault, ApiError> {
             None | Some(Value::Null) => None,
             Some(v) => Some(
                 v.as_u64()
-                    .ok_or_else(|| bad("'firehose_bytes' must be a non-negative integer"))?,
+                    .filter(|n| *n <= FIREHOSE_MAX)
+                    .ok_or_else(|| bad("'firehose_bytes' must be an integer from 0 to 4 GiB"))?,
             ),
         },
         ws_drop_after_bytes: b

@@ -426,6 +426,15 @@ async fn firehose_streams_exactly_n_bytes_then_closes() {
     e.wait_stat("log_streams", 1).await;
     drop(body);
     e.wait_stat("log_streams", 0).await;
+    // Bounded: a firehose always ends by itself.
+    let r = e
+        .http
+        .post(e.url("/_emulator/faults"))
+        .json(&json!({"path": "/api/*", "firehose_bytes": 5u64 << 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
