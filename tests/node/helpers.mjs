@@ -61,22 +61,26 @@ export class Emulator {
   }
 
   /**
-   * The request log up to a sentinel request sent now on a connection of its own (earlier sentinels left
-   * out). Whatever the client sent before this call is logged before the sentinel, so "nothing (more) was
-   * sent" is read from the log instead of waiting some milliseconds and hoping a late request shows up.
+   * The request log up to a sentinel request that `client` sends now (sentinels left out). A request the
+   * client started earlier goes the same way (its transport, its awaits) and reaches the log first, so
+   * "nothing (more) was sent" is read from the log instead of waiting and hoping a late request shows
+   * up. Not a plain fetch of the test's own: that one overtakes a request the client has just started.
    */
-  async requestsBeforeSentinel() {
-    const mark = `/_sentinel/${++sentinels}`;
-    await (await fetch(this.url + mark)).arrayBuffer(); // a 404, logged like any request
+  async requestsBeforeSentinel(client) {
+    const id = `_sentinel-${++sentinels}`;
+    await client.apps.get(id).then(
+      () => { throw new Error(`sentinel ${id} exists`); },
+      (e) => { if (e?.status !== 404) throw e; },
+    );
     const log = await this.requests();
-    const at = log.findIndex((r) => r.path === mark);
-    if (at < 0) throw new Error(`sentinel ${mark} missing from the request log`);
-    return log.slice(0, at).filter((r) => !r.path.startsWith('/_sentinel/'));
+    const at = log.findIndex((r) => r.path === `/apis/apps/v2/instances/${id}`);
+    if (at < 0) throw new Error(`sentinel ${id} missing from the request log`);
+    return log.slice(0, at).filter((r) => !/\/_sentinel-\d+$/.test(r.path));
   }
 
-  /** requestsBeforeSentinel() as `METHOD path?query` lines. */
-  async wireBeforeSentinel() {
-    return (await this.requestsBeforeSentinel()).map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
+  /** requestsBeforeSentinel(client) as `METHOD path?query` lines. */
+  async wireBeforeSentinel(client) {
+    return (await this.requestsBeforeSentinel(client)).map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`);
   }
 
   /** A client of the installed package with the Appendix B defaults (cluster default, org superorg, project alpha). */

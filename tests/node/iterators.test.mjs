@@ -16,7 +16,7 @@ beforeEach(async () => {
 });
 
 /** The pages of the apps list the client has asked for so far. */
-const pagesRequested = async () => (await emu.requestsBeforeSentinel())
+const pagesRequested = async () => (await emu.requestsBeforeSentinel(client))
   .filter((r) => r.path === '/apis/apps/v2/instances')
   .map((r) => new URLSearchParams(r.query).get('page'));
 
@@ -49,7 +49,7 @@ test('break from getEvents: no further page requests', async () => {
     assert.ok(ev.created_at instanceof Date);
     break;
   }
-  assert.deepEqual(await emu.wireBeforeSentinel(), [`GET ${V1}/instances/${id}/events`]);
+  assert.deepEqual(await emu.wireBeforeSentinel(client), [`GET ${V1}/instances/${id}/events`]);
 });
 
 test('return() before the first pull sends nothing', async () => {
@@ -89,10 +89,10 @@ test('getValues / listTemplates / listTemplateVersions are lazy async iterators'
     assert.equal(typeof it[Symbol.asyncIterator], 'function');
     assert.equal(it[Symbol.asyncIterator](), it);
   }
-  assert.deepEqual(await emu.wireBeforeSentinel(), []);
+  assert.deepEqual(await emu.wireBeforeSentinel(client), []);
   const [first] = await Promise.all(its.map((it) => it.next()));
   assert.equal(first.done, false);
-  assert.equal((await emu.wireBeforeSentinel()).length, 3);
+  assert.equal((await emu.wireBeforeSentinel(client)).length, 3);
   await Promise.all(its.map((it) => it.return()));
 });
 

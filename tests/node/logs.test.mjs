@@ -140,11 +140,11 @@ describe('logs from the emulator', () => {
     const lines = client.apps.logLines(DEMO.vscode, { timestamps: true });
     const never = client.apps.logs(DEMO.vscode);
     assert.equal(sockets.length, 0);
-    assert.deepEqual(await emu.wireBeforeSentinel(), []);
+    assert.deepEqual(await emu.wireBeforeSentinel(client), []);
     // The first pull does it all: /config for the monitoring URL, then the socket.
     assert.ok((await chunks.next()).value.byteLength > 0);
     assert.equal(sockets.length, 1);
-    assert.deepEqual(await emu.wireBeforeSentinel(), ['GET /api/v1/config', `GET ${logWs(DEMO.vscode)}`]);
+    assert.deepEqual(await emu.wireBeforeSentinel(client), ['GET /api/v1/config', `GET ${logWs(DEMO.vscode)}`]);
     assert.equal(typeof (await lines.next()).value, 'string');
     assert.equal(sockets.length, 2);
     await chunks.return();
@@ -153,7 +153,7 @@ describe('logs from the emulator', () => {
     assert.deepEqual(await never.return(), { value: undefined, done: true });
     assert.deepEqual(await never.next(), { value: undefined, done: true });
     assert.equal(sockets.length, 2);
-    assert.deepEqual(await emu.wireBeforeSentinel(),
+    assert.deepEqual(await emu.wireBeforeSentinel(client),
       ['GET /api/v1/config', `GET ${logWs(DEMO.vscode)}`, `GET ${logWs(DEMO.vscode)}?timestamps=true`]);
     for (const s of sockets) assert.equal(await withTimeout(s.closed, 10_000, 'socket close'), 1000);
   });
@@ -166,7 +166,7 @@ describe('logs from the emulator', () => {
     await assert.rejects(collect(client.apps.logs(DEMO.vscode, { signal: ctl.signal })), (e) => e.name === 'AbortError');
     await assert.rejects(collect(client.apps.logLines(DEMO.vscode, { signal: ctl.signal })), (e) => e.name === 'AbortError');
     assert.equal(sockets.length, 0);
-    assert.deepEqual(await emu.wireBeforeSentinel(), []);
+    assert.deepEqual(await emu.wireBeforeSentinel(client), []);
   });
 
   test('the global WebSocket is used when no option is given', async () => {
@@ -233,14 +233,14 @@ describe('logs errors', () => {
     // Node >= 22 has a global WebSocket: hidden here, so that the test runs on every Node.
     const saved = globalThis.WebSocket;
     globalThis.WebSocket = undefined;
+    const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token });
     try {
-      const client = new ApoloClient({ apiUrl: emu.apiUrl, token: emu.token });
       await assert.rejects(collect(client.apps.logs(DEMO.vscode)), IllegalArgumentError);
       await assert.rejects(collect(client.apps.logLines(DEMO.vscode)), IllegalArgumentError);
     } finally {
       globalThis.WebSocket = saved;
     }
-    assert.deepEqual(await emu.wireBeforeSentinel(), []);
+    assert.deepEqual(await emu.wireBeforeSentinel(client), []);
   });
 
   test('a monitoring port nothing listens on: ConnectionError', async () => {
