@@ -16,9 +16,49 @@ const status = document.getElementById("conn-status");
 
 document.getElementById("error-close").addEventListener("click", clearError);
 
+// The last requests, as the client's hooks report them (never with the token: the client leaves it out).
+const requestLog = document.getElementById("request-log");
+function logRequest(kind, e) {
+  // Status and time first: long URLs are cut at the right edge.
+  const text = kind === "retry"
+    ? `retry in ${Math.round(e.delayMs)} ms (${e.reason}) ${e.method} ${e.url}`
+    : `${e.closeCode !== undefined ? `closed ${e.closeCode}` : e.status} ${Math.round(e.durationMs)} ms` +
+      `${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""} ${e.method} ${e.url}`;
+  const li = h("li", { "data-kind": kind, "data-bad": String(kind === "response" && (e.status === 0 || e.status >= 400)) }, text);
+  requestLog.prepend(li);
+  while (requestLog.children.length > 50) requestLog.lastElementChild.remove();
+}
+
+// The demo token, minted again in the page every few minutes or after a 401, the way a dashboard
+// signed in through an identity provider would call its getTokenSilently().
+let demoUser = "demo";
+let initialToken = "";
+function demoTokenProvider() {
+  let token = "";
+  let minted = 0;
+  let stale = false;
+  const provider = async () => {
+    if (!token || stale || Date.now() - minted > 5 * 60_000) {
+      token = await demoToken(demoUser);
+      minted = Date.now();
+      stale = false;
+    }
+    return token;
+  };
+  provider.sawStatus = (status) => { if (status === 401) stale = true; };
+  return provider;
+}
+
 async function connect() {
   const data = Object.fromEntries(new FormData(form));
-  const options = { apiUrl: data.apiUrl.trim(), token: data.token.trim() };
+  const typed = data.token.trim();
+  const provider = typed === initialToken ? demoTokenProvider() : null;
+  const options = {
+    apiUrl: data.apiUrl.trim(),
+    token: provider ?? typed,
+    onResponse: (e) => { provider?.sawStatus(e.status); logRequest("response", e); },
+    onRetry: (e) => logRequest("retry", e),
+  };
   for (const k of ["cluster", "org", "project"]) if (data[k].trim()) options[k] = data[k].trim();
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
@@ -87,7 +127,9 @@ window.addEventListener("hashchange", () => route());
 async function init() {
   const params = new URLSearchParams(location.search);
   form.elements.apiUrl.value = params.get("api") || `${location.origin}/api/v1`;
-  form.elements.token.value = await demoToken(params.get("user") || "demo");
+  demoUser = params.get("user") || "demo";
+  initialToken = await demoToken(demoUser);
+  form.elements.token.value = initialToken;
   route(true);
   if (params.get("connect") !== "0") await connect();
 }
