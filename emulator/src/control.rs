@@ -345,35 +345,34 @@ async fn token(body: Bytes) -> R {
 /// `{name, version, input, ...}`: what `GET .../templates/{name}/{version}` (and `/schema`) answer from
 /// now on; other detail fields default to the catalogue's (or empty ones for a new name).
 async fn set_template(State(emu): S, body: Bytes) -> R {
-    let b = parse_body(&body)?;
-    let name = b
-        .get("name")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| bad("'name' (a non-empty string) is required"))?;
-    let version = b
-        .get("version")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty() && *s != "latest")
+    let Value::Object(fields) = parse_body(&body)? else {
+        return Err(bad("a JSON object {name, version, input} is expected"));
+    };
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty() && *s != "latest")
+            .map(str::to_string)
+    };
+    let name = text("name").ok_or_else(|| bad("'name' (a non-empty string) is required"))?;
+    let version = text("version")
         .ok_or_else(|| bad("'version' (a non-empty string, not latest) is required"))?;
-    if b.get("input").is_none() {
+    if !fields.contains_key("input") {
         return Err(bad("'input' (a JSON Schema) is required"));
     }
-    let mut detail = match crate::catalog::find(name) {
-        Some(t) => t.detail(version),
+    let mut detail = match crate::catalog::find(&name) {
+        Some(t) => t.detail(&version),
         None => json!({"name": name, "title": name, "version": version, "short_description": "",
             "description": "", "tags": []}),
     };
-    if let (Some(d), Some(extra)) = (detail.as_object_mut(), b.as_object()) {
-        for (k, v) in extra {
-            d.insert(k.clone(), v.clone());
-        }
+    if let Some(d) = detail.as_object_mut() {
+        // Moved, not cloned: hostile schemas are megabytes.
+        d.extend(fields);
     }
-    emu.set_template(name.to_string(), version.to_string(), &detail);
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({"name": name, "version": version}),
-    ))
+    let created = json!({"name": name, "version": version});
+    emu.set_template(name, version, &detail);
+    Ok(json_response(StatusCode::CREATED, &created))
 }
 
 async fn stats(State(emu): S) -> R {
