@@ -231,6 +231,7 @@ for (const [major, pkg, logs] of nodes.filter(([m]) => m !== '24')) {
     cjsDir ??= await project('node-cjs');
     assertResult(await runScript(node, ['slim.mjs'], esmDir, logs), { logs });
     assertResult(await runScript(node, ['slim.cjs'], cjsDir, logs), { logs });
+    record({ group: 'runtime', name: `Node.js ${major}`, variant: 'apolo-apps/slim', version: toolVersion(pkg), logs });
   });
 }
 
@@ -340,7 +341,7 @@ for (const resolution of ['node16', 'nodenext', 'bundler']) {
   test(`TypeScript moduleResolution ${resolution}`, async () => {
     tsDir ??= await project('ts');
     await ok(bin('tsc'), ['-p', `tsconfig.${resolution}.json`], { cwd: tsDir });
-    record({ group: 'types', name: 'TypeScript', variant: `moduleResolution ${resolution}, skipLibCheck false`, version: toolVersion('typescript') });
+    record({ group: 'types', name: 'TypeScript', variant: resolution, version: toolVersion('typescript') });
   });
 }
 
@@ -384,15 +385,15 @@ async function appState(id) {
 let exampleNodeDir;
 test('example: Node script (install, watch until healthy, follow logs, uninstall)', async () => {
   exampleNodeDir ??= await exampleProject('node');
-  // A realistic clock (4x): the app passes through queued and progressing while the script watches.
-  await fetch(`${emu.url}/_emulator/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"speed":4}' });
+  // A realistic clock (2x: queued 0.5 s, progressing 1.5 s), so the script watches the app get ready.
+  await fetch(`${emu.url}/_emulator/clock`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"speed":2}' });
   try {
     const r = await ok(path.join(TOOLS, 'node22/bin/node'), ['install-watch-logs.mjs', 'shell', '2'], {
       cwd: exampleNodeDir, env: { APOLO_API_URL: emu.apiUrl, APOLO_TOKEN: emu.token },
     });
     const id = /^installed (\S+) \(shell\)/m.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
-    const states = r.stdout.split('\n').map((l) => /^(queued|progressing|healthy|uninstalling|uninstalled)\s/.exec(l)?.[1]).filter(Boolean);
+    const states = r.stdout.split('\n').map((l) => /^(queued|progressing|healthy|uninstalling|uninstalled)(\s|$)/.exec(l)?.[1]).filter(Boolean);
     const firstHealthy = states.indexOf('healthy');
     assert.ok(firstHealthy > 0 && states.slice(0, firstHealthy).every((s) => s === 'queued' || s === 'progressing'), r.stdout);
     assert.equal(states.at(-1), 'uninstalled', r.stdout);

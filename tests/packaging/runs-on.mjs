@@ -20,7 +20,7 @@ for (const r of results) {
   rows.set(key, row);
 }
 const what = (r) => {
-  const parts = [r.variants.join('; ')];
+  const parts = [r.group === 'types' ? `moduleResolution ${r.variants.join(', ')}; skipLibCheck false` : r.variants.join(', ')];
   if (r.group === 'runtime' || r.group === 'bundler') {
     parts.push(r.logs ? 'list, typed 404, logs' : 'list, typed 404 (no global WebSocket: logs tested with `ws`)');
   }
