@@ -350,8 +350,8 @@ describe('debug log line', () => {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const script = `
     import { ApoloClient } from 'apolo-apps';
-    const c = new ApoloClient({ apiUrl: process.env.API, token: process.env.TOKEN, cluster: 'default', org: 'superorg', project: 'alpha' });
-    await c.apps.get(process.env.APP);
+    const c = new ApoloClient({ apiUrl: process.env.API, token: process.env.TOKEN, cluster: 'default', org: 'superorg', project: 'alpha', maxRetries: 0 });
+    await c.apps.get(process.env.APP).catch((e) => { if (!process.env.EXPECT_ERROR) throw e; });
   `;
   function run(env) {
     return new Promise((resolve, reject) => {
@@ -370,6 +370,13 @@ describe('debug log line', () => {
     const lines = stderr.split('\n').filter((l) => l.startsWith('apolo-apps: '));
     assert.equal(lines.length, 1, stderr);
     assert.ok(lines[0].includes(`/apis/apps/v2/instances/${DEMO.sd} `), lines[0]);
+    assert.ok(!stderr.includes(emu.token));
+  });
+
+  test('a request with no answer: status 0 and the reason', async () => {
+    const port = await closedPort();
+    const { stderr } = await run({ APOLO_APPS_LOG: 'debug', API: `http://127.0.0.1:${port}/api/v1`, EXPECT_ERROR: '1' });
+    assert.match(stderr, /^apolo-apps: GET http:\/\/127\.0\.0\.1:\d+\/\S+ 0 \d+ms attempt=1 error=\S.*$/m);
     assert.ok(!stderr.includes(emu.token));
   });
 
