@@ -351,7 +351,7 @@ test('attw (are the types wrong)', async () => {
   const r = await ok(bin('attw'), [tarball, '--format', 'ascii', '--no-color', '--no-emoji',
     '--exclude-entrypoints', './apolo_apps.wasm']);
   assert.match(r.stdout, /No problems found/, r.stdout);
-  record({ group: 'check', name: 'attw', variant: 'every entry point, strict profile', version: toolVersion('@arethetypeswrong/cli') });
+  record({ group: 'check', name: 'attw', variant: 'every module entry point, strict profile', version: toolVersion('@arethetypeswrong/cli') });
 });
 
 test('publint', async () => {
