@@ -4,25 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ConnectionError, ResourceNotFound, ServerNotAvailable, TimeoutError } from 'apolo-apps';
-import { DEMO, V1, collect, sleep, startEmulator } from './helpers.mjs';
-
-/** Polls `condition` until it is truthy (a liveness bound, not a timing assertion). */
-async function until(condition, what, ms = 10000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await condition();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** The request log up to now: everything the client sent before this call is in it. */
-async function logSoFar() {
-  // A request of our own on a fresh connection is logged after every request the client already sent.
-  await (await fetch(`${emu.url}/_mark`)).arrayBuffer();
-  return (await emu.requests()).filter((r) => r.path !== '/_mark');
-}
+import { DEMO, V1, collect, sleep, startEmulator, until } from './helpers.mjs';
 
 let emu;
 let client;
@@ -97,7 +79,7 @@ describe('retries', () => {
     await assert.rejects(pending, (e) => e === reason);
     const took = performance.now() - t0;
     assert.ok(took < 10000, `took ${took} ms`);
-    const log = await logSoFar();
+    const log = await emu.requestsBeforeSentinel(client);
     assert.equal(log.filter((r) => r.path.startsWith('/apis/')).length, 1);
   });
 
