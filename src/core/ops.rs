@@ -293,7 +293,13 @@ pub struct Op {
 
 /// An answer's status that is an error: ≥ 400, or no real HTTP status (an opaque response).
 pub fn status_error(status: u16, body: &str) -> Option<Box<ApiError>> {
-    (!(100..400).contains(&status)).then(|| ApiError::from_response(status, body))
+    if status < 100 {
+        return Some(ApiError::new(
+            ErrorKind::Connection,
+            format!("no HTTP answer (status {status}: an opaque or blocked response)"),
+        ));
+    }
+    (status >= 400).then(|| ApiError::from_response(status, body))
 }
 
 fn body_text(body: &str) -> &str {
