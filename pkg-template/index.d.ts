@@ -1,6 +1,14 @@
 // Type definitions for apolo-apps. The runtime objects keep the wire's snake_case keys (and any extra
 // keys the server adds); the interfaces below list the keys the platform documents.
 
+/**
+ * A client of the Apolo platform's Apps API: `ApoloClient` and its `apps`, the data types and the errors.
+ * The same API comes from `apolo-apps` in Node.js, browsers, bundlers and Cloudflare Workers.
+ *
+ * @packageDocumentation
+ * @module apolo-apps
+ */
+
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A JSON object. */

@@ -1,4 +1,11 @@
 // Types of `apolo-apps/slim`: the same API as `apolo-apps`, usable once `init()` has resolved.
+
+/**
+ * The same API as `apolo-apps`, with the WebAssembly module loaded explicitly by {@link init}.
+ *
+ * @packageDocumentation
+ * @module apolo-apps/slim
+ */
 export * from "./index.js";
 
 /**
