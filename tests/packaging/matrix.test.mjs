@@ -137,8 +137,9 @@ async function launchBrowser() {
   return browser;
 }
 
-async function openInChromium(url) {
+async function openInChromium(url, cfg) {
   const page = await (await launchBrowser()).newPage();
+  await page.addInitScript((c) => { window.__apoloCheck = c; }, cfg);
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack || e.message}`));
   // Chromium logs every HTTP error response as a console error: those are checked by URL instead, and
@@ -161,9 +162,6 @@ async function openInChromium(url) {
   }
 }
 
-function pageUrl(base, logs) {
-  return `${base}?cfg=${encodeURIComponent(JSON.stringify(checkConfig({ logs })))}`;
-}
 
 before(async () => {
   rmSync(WORK, { recursive: true, force: true });
@@ -274,7 +272,7 @@ test('Cloudflare Workers (wrangler dev, workerd)', async () => {
     }).filter((exe) => path.basename(exe) === 'workerd');
     assert.ok(workerd.some((exe) => exe.startsWith(path.join(TOOLS, '@cloudflare/workerd-linux-64'))),
       `workerd runs from @cloudflare/workerd-linux-64: ${workerd.join(', ')}`);
-    const res = await fetch(pageUrl(`http://127.0.0.1:${port}/`, true));
+    const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: JSON.stringify(checkConfig({ logs: true })) });
     const body = await res.text();
     assert.equal(res.status, 200, body);
     assertResult(JSON.parse(body), { logs: true });
@@ -291,7 +289,7 @@ test('Cloudflare Workers (wrangler dev, workerd)', async () => {
 // --- Bundlers, each bundle driven in headless Chromium ------------------------------------------------
 
 async function inChromium(name, variant, version, url) {
-  const { result, errors } = await openInChromium(pageUrl(url, true));
+  const { result, errors } = await openInChromium(url, checkConfig({ logs: true }));
   assertResult(result, { logs: true });
   assert.deepEqual(errors, []);
   record({ group: 'bundler', name, variant, version, logs: true, chromium: browser.version() });
