@@ -223,11 +223,13 @@ for (const [major, pkg, logs] of nodes) {
 }
 
 for (const [major, pkg, logs] of nodes.filter(([m]) => m !== '24')) {
-  test(`Node ${major} apolo-apps/slim (ESM init(Module), CJS init())`, async () => {
+  test(`Node ${major} apolo-apps/slim (ESM init(Module | bytes | Response), a failed init retried, CJS init())`, async () => {
     const node = path.join(TOOLS, pkg, 'bin/node');
     esmDir ??= await project('node-esm');
     cjsDir ??= await project('node-cjs');
-    assertResult(await runScript(node, ['slim.mjs'], esmDir, logs), { logs });
+    for (const form of ['module', 'bytes', 'response', 'url']) {
+      assertResult(await runScript(node, ['slim.mjs', form], esmDir, logs), { logs });
+    }
     assertResult(await runScript(node, ['slim.cjs'], cjsDir, logs), { logs });
     record({ group: 'runtime', name: `Node.js ${major}`, variant: 'apolo-apps/slim', version: toolVersion(pkg), logs });
   });
