@@ -390,7 +390,7 @@ export interface Apps {
   /**
    * Follows one app by polling `get` (each poll with the client's retries): yields the app at once, then
    * again each time its `state` or `updated_at` changes. It ends after yielding `uninstalled`, or when the
-   * app is gone (404) after it was seen `uninstalling`; any other error (a 404 before that included)
+   * app is gone (404) after it was seen `uninstalling`; every other error (a 404 before that included)
    * rejects. `break` stops the polling; aborting `signal` rejects the pending step with `signal.reason`,
    * also during the wait between polls.
    *
