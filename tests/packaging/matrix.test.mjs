@@ -336,6 +336,29 @@ test('esbuild (browser bundle)', async () => {
 
 // --- Types and package checks -------------------------------------------------------------------------
 
+test('export conditions pick the intended entry (resolved by esbuild)', async () => {
+  esmDir ??= await project('node-esm');
+  const esbuild = createRequire(path.join(TOOLS, 'esbuild/'))('esbuild');
+  const entryFor = async (conditions) => {
+    const r = await esbuild.build({
+      stdin: { contents: "import 'apolo-apps';", resolveDir: esmDir }, bundle: true, write: false, metafile: true,
+      platform: 'neutral', mainFields: [], conditions, format: 'esm', outdir: 'out', logLevel: 'silent',
+      loader: { '.wasm': 'file' }, external: ['node:*'],
+    });
+    // The package's top-level files in the bundle: the entry (node.mjs brings node.cjs along).
+    return Object.keys(r.metafile.inputs).filter((f) => /node_modules\/apolo-apps\/[^/]+\.(m|c)?js$/.test(f))
+      .map((f) => f.split('/').pop()).sort().join(' ');
+  };
+  // wrangler resolves with workerd, worker, browser: the Workers entry must win.
+  assert.equal(await entryFor(['workerd', 'worker', 'browser']), 'workerd.js');
+  assert.equal(await entryFor(['worker']), 'workerd.js');
+  // A bundler for browsers that also sets `worker` (web workers) keeps the browser entry.
+  assert.equal(await entryFor(['browser', 'worker']), 'web.js');
+  assert.equal(await entryFor(['browser']), 'web.js');
+  assert.equal(await entryFor(['node']), 'node.cjs node.mjs');
+  assert.equal(await entryFor([]), 'web.js');
+});
+
 let tsDir;
 for (const resolution of ['node16', 'nodenext', 'bundler']) {
   test(`TypeScript moduleResolution ${resolution}`, async () => {
