@@ -426,12 +426,14 @@ test("server and connection failures show their error class in the banner", asyn
   await page.getByTestId("app-row").first().waitFor(WAIT);
   const errorClass = page.getByTestId("error-class");
 
-  // 503 on the apps list (the table refreshes by itself): ServerNotAvailable, then the next refresh recovers.
+  // 503 on the apps list (the table refreshes by itself) until it is lifted: the client retries a GET on
+  // 503, so one 503 alone would never reach the page. ServerNotAvailable.
   tab.expect(/Failed to load resource.*503/);
-  await api.json("POST", "/_emulator/faults", { method: "GET", path: "/apis/apps/v2/instances", status: 503, body: { detail: "busy" }, times: 1 }, false);
+  await api.json("POST", "/_emulator/faults", { method: "GET", path: "/apis/apps/v2/instances", status: 503, body: { detail: "busy" } }, false);
   await page.waitForFunction(() => document.querySelector('[data-testid="error-class"]').textContent === "ServerNotAvailable", null, WAIT);
   assert.ok(await page.getByTestId("error-banner").isVisible());
   assert.match(await page.getByTestId("error-message").innerText(), /busy/);
+  await api.json("DELETE", "/_emulator/faults", undefined, false);
 
   // An unknown app: ResourceNotFound.
   tab.expect(/Failed to load resource.*404/);
