@@ -1,87 +1,107 @@
-// Benchmarks of the installed package against the emulator on 127.0.0.1 (run by scripts/bench.sh).
-// Each measurement is set beside a baseline that does the same wire work in plain JavaScript
-// (fetch + JSON.parse, or a bare `ws` socket), so the numbers say what the client itself costs.
-// Nothing here asserts a time: it prints a table and writes test-output/bench.json.
-import { writeFileSync, mkdirSync } from 'node:fs';
+// Benchmarks of the installed package against one release-built emulator on 127.0.0.1 (run by
+// scripts/bench.sh). Each client is set beside a baseline doing the same work:
+//   - Node: the package vs plain JS (fetch + JSON.parse + Dates; a bare `ws` socket for logs)
+//     and vs the real Python apolo-sdk (tests/bench/bench_sdk.py, from the conformance venv);
+//   - no network: the package with a `fetch` option answering canned bodies vs the plain path on the
+//     same canned bodies, so the figure is the client's own CPU time per call;
+//   - headless Chromium: the package (pkg/web.js) vs plain fetch, in the same page.
+// Runs are interleaved (every client once per round, in a rotating order) so that the noise of a shared
+// machine hits all of them alike; each figure is the median over the rounds. Nothing asserts a time:
+// it prints one table and writes test-output/bench.json.
+// BENCH_RUNS (default 5) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { ApoloClient } from 'apolo-apps';
 import { ROOT, startEmulator } from './helpers.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ONLY = process.env.BENCH_ONLY ?? '';
 const APPS = 5000; // 100 pages of 50
-const EVENTS = 10000; // 200 pages of 50
-const LOG_BYTES = 32 * 1024 * 1024;
-
-const emu = await startEmulator([
-  '--seed', 'generated', '--gen-apps', String(APPS), '--gen-events', String(EVENTS),
-  '--gen-log-bytes', String(LOG_BYTES),
-]);
-const client = emu.client(); // the generated seed puts every app in default/superorg/alpha
-const headers = { authorization: `Bearer ${emu.token}` };
-const V1 = `${emu.url}/apis/apps/v1/cluster/default/org/superorg/project/alpha`;
+const EVENTS = 2000; // 40 pages of 50
+const LOG_BYTES = 16 * 1024 * 1024;
+const GETS = 200; // sequential gets per round, for the p50
+const CPU_GETS = 2000;
+const CPU_PAGES = 300;
+const PY = path.join(ROOT, 'tests/conformance/.venv/bin/python');
 // Generated ids are {i:08x}-0000-4000-8000-000000000000 with states in rotation; i = 4 is `errored`,
 // so its log stream is the archive alone and then closes.
 const APP_ID = '00000004-0000-4000-8000-000000000000';
 
-async function median(fn) {
-  const times = [];
-  let result;
-  for (let i = 0; i < RUNS; i++) {
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const p50 = median;
+const MiB = 1024 * 1024;
+
+const emu = await startEmulator([
+  '--seed', 'generated', '--gen-apps', String(APPS), '--gen-events', String(EVENTS),
+  '--gen-log-bytes', String(LOG_BYTES),
+  '--serve', `/pkg=${path.join(ROOT, 'pkg')}`, '--serve', `/bench=${path.join(ROOT, 'tests/bench')}`,
+]);
+const headers = { authorization: `Bearer ${emu.token}` };
+const V1 = `${emu.url}/apis/apps/v1/cluster/default/org/superorg/project/alpha`;
+const V2 = `${emu.url}/apis/apps/v2/instances`;
+const LIST_Q = 'cluster=default&org=superorg&project=alpha';
+const cleanups = [];
+
+// ---- Node: the package and plain JS over the network ----------------------------------------------
+const client = emu.client(); // the generated seed puts every app in default/superorg/alpha
+
+const dates = (o) => {
+  o.created_at = new Date(o.created_at);
+  o.updated_at = new Date(o.updated_at);
+  return o;
+};
+
+const node = {
+  async pkgList() {
     const t0 = performance.now();
-    result = await fn();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], result };
-}
-
-const results = [];
-function report(name, unit, count, client, baseline) {
-  const row = {
-    name, unit, count,
-    client_ms: +client.toFixed(1),
-    baseline_ms: +baseline.toFixed(1),
-    client_per_s: Math.round(count / (client / 1000)),
-    baseline_per_s: Math.round(count / (baseline / 1000)),
-    overhead: +(client / baseline).toFixed(2),
-  };
-  results.push(row);
-  console.log(`${name.padEnd(34)} ${String(row.client_per_s).padStart(10)} ${unit}/s` +
-    `   baseline ${String(row.baseline_per_s).padStart(10)} ${unit}/s   x${row.overhead}`);
-}
-
-try {
-  // Warm up the wasm module, the emulator and the sockets once.
-  const app = await client.apps.get(APP_ID);
-  if (app.state !== 'errored') throw new Error(`expected ${APP_ID} to be errored, it is ${app.state}`);
-
-  // 1. list: every page of the project's apps, decoded into objects with Dates.
-  const list = await median(async () => {
     let n = 0;
     for await (const a of client.apps.list()) if (a.created_at instanceof Date) n++;
-    return n;
-  });
-  const listBase = await median(async () => {
+    return { ms: performance.now() - t0, count: n };
+  },
+  async plainList() {
+    const t0 = performance.now();
     let n = 0;
     for (let page = 1, pages = 1; page <= pages; page++) {
-      const q = `cluster=default&org=superorg&project=alpha&page=${page}`;
-      const body = await (await fetch(`${emu.url}/apis/apps/v2/instances?${q}`, { headers })).json();
+      const body = await (await fetch(`${V2}?${LIST_Q}&page=${page}`, { headers })).json();
       pages = body.pages ?? 1;
-      for (const a of body.items) { a.created_at = new Date(a.created_at); a.updated_at = new Date(a.updated_at); n++; }
+      for (const a of body.items) if (dates(a).created_at instanceof Date) n++;
     }
-    return n;
-  });
-  if (list.result !== listBase.result) throw new Error(`list: ${list.result} apps vs ${listBase.result}`);
-  report('list (all pages)', 'apps', list.result, list.ms, listBase.ms);
-
-  // 2. getEvents: every page of one app's events.
-  const ev = await median(async () => {
+    return { ms: performance.now() - t0, count: n };
+  },
+  async pkgGet() {
+    const times = [];
+    for (let i = 0; i < GETS; i++) {
+      const t0 = performance.now();
+      await client.apps.get(APP_ID);
+      times.push(performance.now() - t0);
+    }
+    return { times };
+  },
+  async plainGet() {
+    const times = [];
+    for (let i = 0; i < GETS; i++) {
+      const t0 = performance.now();
+      dates(await (await fetch(`${V2}/${APP_ID}`, { headers })).json());
+      times.push(performance.now() - t0);
+    }
+    return { times };
+  },
+  async pkgEvents() {
+    const t0 = performance.now();
     let n = 0;
     for await (const e of client.apps.getEvents(APP_ID)) if (e.created_at instanceof Date) n++;
-    return n;
-  });
-  const evBase = await median(async () => {
+    return { ms: performance.now() - t0, count: n };
+  },
+  async plainEvents() {
+    const t0 = performance.now();
     let n = 0;
     const base = `${V1}/instances/${APP_ID}/events`;
     for (let page = 1, pages = 1; page <= pages; page++) {
@@ -89,44 +109,288 @@ try {
       pages = body.pages ?? 1;
       for (const e of body.items) { e.created_at = new Date(e.created_at); n++; }
     }
-    return n;
-  });
-  if (ev.result !== evBase.result) throw new Error(`events: ${ev.result} vs ${evBase.result}`);
-  report('getEvents (all pages)', 'events', ev.result, ev.ms, evBase.ms);
+    return { ms: performance.now() - t0, count: n };
+  },
+  async pkgLogs() {
+    const t0 = performance.now();
+    let n = 0;
+    for await (const chunk of client.apps.logs(APP_ID)) n += chunk.byteLength;
+    return { ms: performance.now() - t0, bytes: n };
+  },
+  async pkgLogLines() {
+    const t0 = performance.now();
+    let n = 0;
+    for await (const line of client.apps.logLines(APP_ID)) n += line.length + 1;
+    return { ms: performance.now() - t0, bytes: n };
+  },
+  wsLogs() {
+    return new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      let n = 0;
+      const url = `${emu.url.replace(/^http/, 'ws')}/api/v1/apps/${encodeURIComponent(APP_ID)}/log_ws`;
+      // `ws` joins subprotocols without a space, which the platform cannot split: send the header instead.
+      const ws = new WebSocket(url, ['logs.apolo.us'], { headers });
+      ws.binaryType = 'arraybuffer';
+      ws.onmessage = (m) => { n += m.data.byteLength; };
+      ws.onerror = (e) => reject(e.error ?? new Error('ws error'));
+      ws.onclose = () => resolve({ ms: performance.now() - t0, bytes: n });
+    });
+  },
+};
 
-  // 3. logs: the archive of a stopped app, as raw chunks and as decoded lines.
-  const logId = APP_ID;
-  const logs = await median(async () => {
-    let n = 0;
-    for await (const chunk of client.apps.logs(logId)) n += chunk.byteLength;
-    return n;
+// ---- no network: canned bodies through an injected fetch ------------------------------------------
+async function cannedBodies() {
+  const get = await (await fetch(`${V2}/${APP_ID}`, { headers })).text();
+  const page = await (await fetch(`${V2}?${LIST_Q}&page=1`, { headers })).json();
+  if (page.items.length !== 50) throw new Error(`a list page has ${page.items.length} apps, not 50`);
+  page.pages = 1; // one page, so each list() is one call
+  return { get, list: JSON.stringify(page) };
+}
+
+function cpuBench(bodies) {
+  const init = { status: 200, headers: { 'content-type': 'application/json' } };
+  const canned = async (url) => new Response(url.includes('?') ? bodies.list : bodies.get, init);
+  const c = new ApoloClient({
+    apiUrl: emu.apiUrl, token: emu.token, cluster: 'default', org: 'superorg', project: 'alpha', fetch: canned,
   });
-  const lines = await median(async () => {
+  const getUrl = `${V2}/${APP_ID}`;
+  const listUrl = `${V2}?${LIST_Q}&page=1`;
+  // Time and process CPU time (all threads, so GC helpers count) per call, in µs.
+  const loop = async (k, fn) => {
+    const u0 = process.cpuUsage();
+    const t0 = performance.now();
     let n = 0;
-    for await (const line of client.apps.logLines(logId)) n += line.length + 1;
-    return n;
+    for (let i = 0; i < k; i++) n += await fn();
+    const u = process.cpuUsage(u0);
+    return { us: ((performance.now() - t0) * 1000) / k, cpuUs: (u.user + u.system) / k, n };
+  };
+  return {
+    pkgGet: () => loop(CPU_GETS, async () => ((await c.apps.get(APP_ID)).created_at instanceof Date ? 1 : 0)),
+    plainGet: () => loop(CPU_GETS, async () => {
+      const b = dates(await (await canned(getUrl, { headers })).json());
+      return b.created_at instanceof Date ? 1 : 0;
+    }),
+    parseGet: () => loop(CPU_GETS, async () => (dates(JSON.parse(bodies.get)).created_at instanceof Date ? 1 : 0)),
+    pkgList: () => loop(CPU_PAGES, async () => {
+      let n = 0;
+      for await (const a of c.apps.list()) if (a.created_at instanceof Date) n++;
+      return n;
+    }),
+    plainList: () => loop(CPU_PAGES, async () => {
+      let n = 0;
+      for (const a of (await (await canned(listUrl, { headers })).json()).items) if (dates(a).created_at instanceof Date) n++;
+      return n;
+    }),
+    parseList: () => loop(CPU_PAGES, async () => {
+      let n = 0;
+      for (const a of JSON.parse(bodies.list).items) if (dates(a).created_at instanceof Date) n++;
+      return n;
+    }),
+  };
+}
+
+// ---- the Python SDK: a worker process answering one JSON line per command --------------------------
+async function startSdk() {
+  if (!existsSync(PY)) throw new Error(`${PY} is missing: run scripts/setup.sh (it makes the conformance venv)`);
+  const child = spawn(PY, [path.join(ROOT, 'tests/bench/bench_sdk.py'), emu.apiUrl, emu.token],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the SDK worker exited: ${stderr}`);
+    const out = JSON.parse(value);
+    if (out.error) throw new Error(`SDK worker: ${out.error}`);
+    return out;
+  };
+  const ready = await next();
+  cleanups.push(() => { child.stdin.end(); child.kill('SIGTERM'); });
+  const ask = (cmd) => { child.stdin.write(`${cmd}\n`); return next(); };
+  return {
+    version: ready.sdk,
+    list: async () => ask('list alpha'),
+    get: async () => { const r = await ask(`get ${APP_ID} ${GETS}`); return { times: r.times_ms }; },
+    events: async () => ask(`events ${APP_ID}`),
+    logs: async () => ask(`logs ${APP_ID}`),
+  };
+}
+
+// ---- headless Chromium: the package and plain fetch in one page of the emulator's origin -------------
+async function startChromium() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const logsBase = await median(() => new Promise((resolve, reject) => {
-    let n = 0;
-    const url = `${emu.url.replace(/^http/, 'ws')}/api/v1/apps/${encodeURIComponent(logId)}/log_ws`;
-    // `ws` joins subprotocols without a space, which the platform cannot split: send the header instead.
-    const ws = new WebSocket(url, ['logs.apolo.us'], { headers });
-    ws.binaryType = 'arraybuffer';
-    ws.onmessage = (m) => { n += m.data.byteLength; };
-    ws.onerror = (e) => reject(e.error ?? new Error('ws error'));
-    ws.onclose = () => resolve(n);
-  }));
-  if (logs.result !== logsBase.result) throw new Error(`logs: ${logs.result} bytes vs ${logsBase.result}`);
-  const mb = logs.result / 1024 / 1024;
-  report('logs (Uint8Array chunks)', 'MiB', mb, logs.ms, logsBase.ms);
-  report('logLines (decoded lines)', 'MiB', mb, lines.ms, logsBase.ms);
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${emu.url}/bench/page.html`);
+  const version = browser.version();
+  await page.evaluate(async ({ apiUrl, token, appId, gets, listQ }) => {
+    const pkg = await import('/pkg/web.js');
+    const client = new pkg.ApoloClient({ apiUrl, token, cluster: 'default', org: 'superorg', project: 'alpha' });
+    const headers = { authorization: `Bearer ${token}` };
+    const v2 = new URL('/apis/apps/v2/instances', apiUrl).href;
+    const dates = (o) => { o.created_at = new Date(o.created_at); o.updated_at = new Date(o.updated_at); return o; };
+    const gets_ = async (one) => {
+      const times = [];
+      for (let i = 0; i < gets; i++) {
+        const t0 = performance.now();
+        await one();
+        times.push(performance.now() - t0);
+      }
+      return { times };
+    };
+    window.bench = {
+      async pkgList() {
+        const t0 = performance.now();
+        let n = 0;
+        for await (const a of client.apps.list()) if (a.created_at instanceof Date) n++;
+        return { ms: performance.now() - t0, count: n };
+      },
+      async plainList() {
+        const t0 = performance.now();
+        let n = 0;
+        for (let p = 1, pages = 1; p <= pages; p++) {
+          const body = await (await fetch(`${v2}?${listQ}&page=${p}`, { headers })).json();
+          pages = body.pages ?? 1;
+          for (const a of body.items) if (dates(a).created_at instanceof Date) n++;
+        }
+        return { ms: performance.now() - t0, count: n };
+      },
+      pkgGet: () => gets_(() => client.apps.get(appId)),
+      plainGet: () => gets_(async () => dates(await (await fetch(`${v2}/${appId}`, { headers })).json())),
+    };
+  }, { apiUrl: emu.apiUrl, token: emu.token, appId: APP_ID, gets: GETS, listQ: LIST_Q });
+  const call = (name) => async () => {
+    const r = await page.evaluate((n) => window.bench[n](), name);
+    if (errors.length) throw new Error(`Chromium page errors: ${errors.join('; ')}`);
+    return r;
+  };
+  return {
+    version, pkgList: call('pkgList'), plainList: call('plainList'), pkgGet: call('pkgGet'), plainGet: call('plainGet'),
+  };
+}
+
+// ---- rounds -------------------------------------------------------------------------------------------
+const samples = {}; // "measure/client" -> one value per round
+const raw = {}; // the same, as the clients answered (times, counts, bytes)
+
+// A measure: its clients, each answering a result that `value` turns into the round's figure.
+function measure(name, unit, value, clients) {
+  return { name, unit, value, clients: Object.entries(clients) };
+}
+const perS = (key) => (r) => r[key] / (r.ms / 1000);
+const mibPerS = (r) => r.bytes / MiB / (r.ms / 1000);
+const p50Of = (r) => p50(r.times);
+
+try {
+  const bodies = await cannedBodies();
+  const cpu = cpuBench(bodies);
+  const measures = [
+    measure('cpu get', 'µs/call', (r) => r.us, { pkg: cpu.pkgGet, plain: cpu.plainGet, parse: cpu.parseGet }),
+    measure('cpu list page', 'µs/page', (r) => r.us, { pkg: cpu.pkgList, plain: cpu.plainList, parse: cpu.parseList }),
+  ];
+  let sdk;
+  let chromium;
+  if (ONLY !== 'cpu') {
+    sdk = await startSdk();
+    chromium = await startChromium();
+    measures.push(
+      measure('get p50', 'ms', p50Of, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get }),
+      measure('list', 'apps/s', perS('count'), { pkg: node.pkgList, plain: node.plainList, sdk: sdk.list }),
+      measure('getEvents', 'events/s', perS('count'), { pkg: node.pkgEvents, plain: node.plainEvents, sdk: sdk.events }),
+      measure('logs', 'MiB/s', mibPerS, { pkg: node.pkgLogs, lines: node.pkgLogLines, ws: node.wsLogs, sdk: sdk.logs }),
+      measure('chromium get p50', 'ms', p50Of, { pkg: chromium.pkgGet, plain: chromium.plainGet }),
+      measure('chromium list', 'apps/s', perS('count'), { pkg: chromium.pkgList, plain: chromium.plainList }),
+    );
+  }
+
+  // Same-work checks, and a warm-up of JITs, sockets and the emulator (not counted).
+  for (const m of measures) {
+    const counts = [];
+    for (const [, fn] of m.clients) {
+      const r = await fn();
+      counts.push(r.count ?? r.bytes ?? r.n ?? r.times?.length);
+    }
+    const want = { list: APPS, getEvents: EVENTS, 'chromium list': APPS }[m.name];
+    if (want !== undefined && counts.some((c) => c !== want)) throw new Error(`${m.name}: counts ${counts}, want ${want}`);
+    if (m.name === 'logs' && counts.some((c) => c !== counts[0])) throw new Error(`logs: bytes ${counts}`);
+  }
+
+  for (let round = 0; round < RUNS; round++) {
+    for (const m of measures) {
+      const k = round % m.clients.length;
+      const order = [...m.clients.slice(k), ...m.clients.slice(0, k)];
+      for (const [who, fn] of order) {
+        const r = await fn();
+        (samples[`${m.name}/${who}`] ??= []).push(m.value(r));
+        (raw[`${m.name}/${who}`] ??= []).push(r.times ? { p50: p50(r.times), max: Math.max(...r.times) } : r);
+      }
+    }
+    process.stderr.write(`[bench] round ${round + 1}/${RUNS} done\n`);
+  }
+
+  const med = (key) => median(samples[key]);
+  const spread = (key) => [Math.min(...samples[key]), Math.max(...samples[key])];
+  // The table: apolo-apps beside a baseline; `ratio` is apolo-apps / baseline of the figure shown.
+  // `higher` says which way is better; a target is met when the ratio is on its good side.
+  const rows = [];
+  const row = (what, key, baseKey, baseName, unit, higher, target) => {
+    const a = med(key);
+    const b = med(baseKey);
+    const ratio = a / b;
+    const met = target === undefined ? undefined : (higher ? ratio >= target : ratio <= target);
+    rows.push({ what, unit, apolo_apps: a, baseline: b, baseline_name: baseName, ratio, higher_is_better: higher,
+      target, met, apolo_apps_range: spread(key), baseline_range: spread(baseKey) });
+  };
+  row('CPU, no network: get', 'cpu get/pkg', 'cpu get/plain', 'plain path (same canned fetch + JSON.parse + Dates)', 'µs/call', false, 2);
+  row('CPU, no network: list page of 50', 'cpu list page/pkg', 'cpu list page/plain', 'plain path (same canned fetch + JSON.parse + Dates)', 'µs/page', false, 1.5);
+  row('CPU, no network: get', 'cpu get/pkg', 'cpu get/parse', 'JSON.parse + Dates of the text alone', 'µs/call', false);
+  row('CPU, no network: list page of 50', 'cpu list page/pkg', 'cpu list page/parse', 'JSON.parse + Dates of the text alone', 'µs/page', false);
+  if (ONLY !== 'cpu') {
+    row('Node: get p50', 'get p50/pkg', 'get p50/sdk', `Python apolo-sdk ${sdk.version}`, 'ms', false, 1);
+    row(`Node: list, ${APPS} apps`, 'list/pkg', 'list/sdk', `Python apolo-sdk ${sdk.version}`, 'apps/s', true, 1);
+    row('Node: logs, Uint8Array chunks', 'logs/pkg', 'logs/ws', 'bare `ws` socket', 'MiB/s', true, 0.95);
+    row('Chromium: get p50', 'chromium get p50/pkg', 'chromium get p50/plain', 'plain fetch + JSON.parse + Dates', 'ms', false, 1.2);
+    row(`Chromium: list, ${APPS} apps`, 'chromium list/pkg', 'chromium list/plain', 'plain fetch + JSON.parse + Dates', 'apps/s', true, 1 / 1.2);
+    row('Node: get p50', 'get p50/pkg', 'get p50/plain', 'plain fetch + JSON.parse + Dates', 'ms', false);
+    row(`Node: list, ${APPS} apps`, 'list/pkg', 'list/plain', 'plain fetch + JSON.parse + Dates', 'apps/s', true);
+    row(`Node: getEvents, ${EVENTS} events`, 'getEvents/pkg', 'getEvents/sdk', `Python apolo-sdk ${sdk.version}`, 'events/s', true);
+    row(`Node: getEvents, ${EVENTS} events`, 'getEvents/pkg', 'getEvents/plain', 'plain fetch + JSON.parse + Dates', 'events/s', true);
+    row('Node: logLines (decoded lines)', 'logs/lines', 'logs/ws', 'bare `ws` socket', 'MiB/s', true);
+    row('Python apolo-sdk: logs', 'logs/sdk', 'logs/ws', 'bare `ws` socket (Node)', 'MiB/s', true);
+  }
+
+  const fmt = (x) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const targetText = (r) => (r.target === undefined ? '' : r.higher_is_better
+    ? `≥ ${r.target === 1 / 1.2 ? '0.83 (time ≤ 1.2×)' : r.target}` : `≤ ${r.target}`);
+  const lines = [
+    '| measurement | apolo-apps | baseline | ratio | target | |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.what} | ${fmt(r.apolo_apps)} ${r.unit} | ${fmt(r.baseline)} ${r.unit} (${r.baseline_name}) | ` +
+      `×${r.ratio.toFixed(2)} | ${targetText(r)} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`),
+  ];
+  console.log(lines.join('\n'));
+  console.log(`(median of ${RUNS} interleaved rounds; ratio = apolo-apps / baseline of the figure shown; ` +
+    `Node ${process.version}${chromium ? `, Chromium ${chromium.version}` : ''})`);
 
   const out = path.join(ROOT, 'test-output');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'bench.json'), JSON.stringify({
-    date: new Date().toISOString(), node: process.version, runs: RUNS, results,
+    date: new Date().toISOString(), node: process.version, chromium: chromium?.version, sdk: sdk?.version,
+    runs: RUNS, sizes: { apps: APPS, events: EVENTS, logBytes: LOG_BYTES, gets: GETS, cpuGets: CPU_GETS, cpuPages: CPU_PAGES },
+    rows, samples, raw, table: lines.join('\n'),
   }, null, 2) + '\n');
-  console.log(`(median of ${RUNS} runs; written to test-output/bench.json)`);
+  console.log('written to test-output/bench.json');
 } finally {
+  for (const f of cleanups.reverse()) {
+    try { await f(); } catch { /* already gone */ }
+  }
   await emu.stop();
 }
