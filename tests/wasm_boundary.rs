@@ -99,14 +99,14 @@ fn a_call_is_one_request_then_one_decoded_value() {
     assert_eq!(get(&step, "maxRetries").as_f64(), Some(2.0));
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = op_answer(op, 200, &app_json()).unwrap();
+    let done = op_answer(op, 200, &app_json(), false).unwrap();
     assert_eq!(get(&done, "done"), JsValue::TRUE);
     let app = get(&done, "value");
     assert_eq!(text(&app, "state"), "healthy");
     let updated: Date = get(&app, "updated_at").dyn_into().unwrap();
     assert_eq!(updated.to_iso_string(), "2025-01-02T02:04:05.500Z");
     // The op is finished: it is gone.
-    assert!(op_answer(op, 200, &app_json()).is_err());
+    assert!(op_answer(op, 200, &app_json(), false).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -170,7 +170,10 @@ fn logs_since_takes_a_date() {
     let step = op_start(c, "logs", ID.into(), JsValue::UNDEFINED, opts.into()).unwrap();
     let url = text(&step, "value");
     assert!(url.starts_with("ws://m/"), "{url}");
-    assert!(url.ends_with("/log_ws?since=1970-01-01T00:00:00.000Z"), "{url}");
+    assert!(
+        url.ends_with("/log_ws?since=1970-01-01T00:00:00.000Z"),
+        "{url}"
+    );
     let bad = Object::new();
     Reflect::set(
         &bad,
@@ -187,7 +190,7 @@ fn errors_name_the_request_without_the_token() {
     let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let body = format!(r#"{{"error":"token {TOKEN} expired"}}"#);
-    let e = op_answer(op, 401, &body).unwrap_err();
+    let e = op_answer(op, 401, &body, false).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "AuthenticationError");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     assert_eq!(text(&e, "method"), "GET");
@@ -197,7 +200,7 @@ fn errors_name_the_request_without_the_token() {
     let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
     let op = get(&step, "op").as_f64().unwrap() as u32;
     assert_eq!(
-        text(&op_answer(op, 0, "").unwrap_err(), "apoloError"),
+        text(&op_answer(op, 0, "", false).unwrap_err(), "apoloError"),
         "ConnectionError"
     );
     assert!(!redacted(c, &format!("x {TOKEN} y")).contains(TOKEN));
@@ -286,10 +289,10 @@ fn pages_then_the_end() {
     .unwrap();
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let page = format!(r#"{{"items":[{}],"pages":2}}"#, app_json());
-    let next = op_answer(op, 200, &page).unwrap();
+    let next = op_answer(op, 200, &page, false).unwrap();
     assert_eq!(Array::from(&get(&next, "items")).length(), 1);
     assert!(text(&next, "url").contains("page=2"));
-    let last = op_answer(op, 200, &page).unwrap();
+    let last = op_answer(op, 200, &page, false).unwrap();
     assert_eq!(get(&last, "done"), JsValue::TRUE);
 }
 

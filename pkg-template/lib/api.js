@@ -315,7 +315,14 @@ export function createApi(glue, platform = {}) {
         }
         if (res) {
           const extra = { headers: res.headers, requestId };
-          return this.opCall(call, () => w.opAnswer(call.op, status, res.text), extra);
+          const answered = this.opCall(call, () => w.opAnswer(call.op, status, res.text, canRefresh), extra);
+          if (!answered.refreshToken) return answered;
+          // A 200 that refuses the token (/config's `authorized: false`): as after a 401.
+          refreshed = true;
+          const before = this.token;
+          auth = await this.authFor(signal);
+          if (this.token !== before) continue;
+          return this.opCall(call, () => w.opAnswer(call.op, status, res.text, false), extra);
         }
         const message = sync(() => w.redacted(this.id(), errorText(failure)));
         return this.opCall(call, () => w.opFailed(call.op, code, message));

@@ -28,6 +28,10 @@ pub const APP_STATES: [&str; 7] = [
     "uninstalled",
 ];
 
+/// A template answer larger than this skips configure's schema guard, before it is parsed: real
+/// input schemas are tens of KB, and decoding megabytes of hostile schema would cost seconds.
+pub const MAX_GUARD_TEMPLATE_BYTES: usize = 1 << 20;
+
 /// High-water mark of log bytes queued for a consumer when the caller gives none.
 pub const DEFAULT_MAX_LOG_BUFFER_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 
@@ -182,12 +186,16 @@ pub enum Call {
         scope: Scope,
         app_id: String,
     },
-    Logs {
-        app_id: String,
-        since: Option<String>,
-        timestamps: bool,
-        cluster: Option<String>,
-    },
+    Logs(LogsArgs),
+}
+
+/// What `logs` is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsArgs {
+    pub app_id: String,
+    pub since: Option<String>,
+    pub timestamps: bool,
+    pub cluster: Option<String>,
 }
 
 /// Revision numbers start at 1 (the server's and the SDK's numbering).
@@ -238,6 +246,9 @@ pub enum Step {
     Done(Output),
     /// A page's items, and the next page's request if there is one.
     Page(Output, Option<RequestSpec>),
+    /// The answer says the token is not accepted (a `/config` with `authorized: false`, which is
+    /// a 200): ask the token provider again and resend, or answer again without `can_refresh`.
+    RefreshToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -275,12 +286,7 @@ enum State {
     ConfigurePut,
     Pages(PageCursor),
     Connect,
-    LogsConfig {
-        app_id: String,
-        since: Option<String>,
-        timestamps: bool,
-        cluster: Option<String>,
-    },
+    LogsConfig(LogsArgs),
     Finished,
 }
 
@@ -306,40 +312,36 @@ fn body_text(body: &str) -> &str {
     body.strip_prefix('\u{feff}').unwrap_or(body)
 }
 
-fn logs_url(
-    client: &Client,
-    app_id: &str,
-    since: Option<&str>,
-    timestamps: bool,
-    cluster: Option<&str>,
-) -> Result<Option<String>> {
-    urls::segment(app_id)?;
-    let d = &client.api.defaults;
-    let same_cluster = cluster.is_none() || cluster == d.cluster.as_deref();
-    let monitoring = match (&d.monitoring_url, &client.config) {
-        (Some(m), _) if same_cluster => m.clone(),
-        (_, None) => return Ok(None),
-        (_, Some(cfg)) => {
-            let name = cluster
-                .map(str::to_string)
-                .or_else(|| d.cluster.clone())
-                .or_else(|| cfg.clusters.first().map(|c| c.name.clone()));
-            name.as_deref()
-                .and_then(|n| cfg.cluster(n))
-                .and_then(|c| c.monitoring_url.clone())
-                .ok_or_else(|| {
-                    ApiError::illegal_argument(format!(
-                        "no monitoring URL known for cluster {}",
-                        name.as_deref().unwrap_or("(none)")
-                    ))
-                })?
-        }
-    };
-    urls::logs_url(&monitoring, app_id, since, timestamps).map(Some)
-}
-
-fn nonempty(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.is_empty())
+impl LogsArgs {
+    /// The logs WebSocket's URL, or None when `/config` must be read first to find it.
+    fn url(&self, client: &Client) -> Result<Option<String>> {
+        let (app_id, since, timestamps) =
+            (self.app_id.as_str(), self.since.as_deref(), self.timestamps);
+        let cluster = self.cluster.as_deref().filter(|c| !c.is_empty());
+        urls::segment(app_id)?;
+        let d = &client.api.defaults;
+        let same_cluster = cluster.is_none() || cluster == d.cluster.as_deref();
+        let monitoring = match (&d.monitoring_url, &client.config) {
+            (Some(m), _) if same_cluster => m.clone(),
+            (_, None) => return Ok(None),
+            (_, Some(cfg)) => {
+                let name = cluster
+                    .map(str::to_string)
+                    .or_else(|| d.cluster.clone())
+                    .or_else(|| cfg.clusters.first().map(|c| c.name.clone()));
+                name.as_deref()
+                    .and_then(|n| cfg.cluster(n))
+                    .and_then(|c| c.monitoring_url.clone())
+                    .ok_or_else(|| {
+                        ApiError::illegal_argument(format!(
+                            "no monitoring URL known for cluster {}",
+                            name.as_deref().unwrap_or("(none)")
+                        ))
+                    })?
+            }
+        };
+        urls::logs_url(&monitoring, app_id, since, timestamps).map(Some)
+    }
 }
 
 impl Op {
@@ -460,29 +462,15 @@ impl Op {
             Call::Events { scope, app_id } => {
                 Self::pages(api.events(&scope, &check_id(app_id, "appId")?)?)
             }
-            Call::Logs {
-                app_id,
-                since,
-                timestamps,
-                cluster,
-            } => {
-                let app_id = check_id(app_id, "appId")?;
-                let cluster = nonempty(cluster);
-                match logs_url(
-                    client,
-                    &app_id,
-                    since.as_deref(),
-                    timestamps,
-                    cluster.as_deref(),
-                )? {
+            Call::Logs(args) => {
+                let args = LogsArgs {
+                    app_id: check_id(args.app_id, "appId")?,
+                    ..args
+                };
+                match args.url(client)? {
                     Some(url) => (State::Finished, Step::Done(Output::LogsUrl(url))),
                     None => (
-                        State::LogsConfig {
-                            app_id,
-                            since,
-                            timestamps,
-                            cluster,
-                        },
+                        State::LogsConfig(args),
                         Step::Send(RequestSpec::get(urls::config_url(&client.api_url)?)),
                     ),
                 }
@@ -519,8 +507,22 @@ impl Op {
     }
 
     /// The answer to `current()`: the next step, or the call's error (without the request named).
-    pub fn answer(&mut self, client: &mut Client, status: u16, body: &str) -> Result<Step> {
+    /// `can_refresh`: the token comes from a provider not yet asked again for this request.
+    pub fn answer(
+        &mut self,
+        client: &mut Client,
+        status: u16,
+        body: &str,
+        can_refresh: bool,
+    ) -> Result<Step> {
         let body = body_text(body);
+        if can_refresh
+            && matches!(self.state, State::Connect | State::LogsConfig(_))
+            && status_error(status, body).is_none()
+            && ServerConfig::parse(body).is_err_and(|e| e.kind == ErrorKind::Authentication)
+        {
+            return Ok(Step::RefreshToken);
+        }
         let state = std::mem::replace(&mut self.state, State::Finished);
         let step = self.advance(client, state, status, body);
         if let Ok(s) = &step {
@@ -598,19 +600,20 @@ impl Op {
             plan,
         } = state
         {
-            let undefined = if status_error(status, body).is_some() {
-                Vec::new()
-            } else {
-                match parse_body(status, body)
-                    .and_then(|b| decode_template_detail(status, b, &existing.template_name))
-                {
-                    Ok(Some(t)) => configure::undefined_input_fields(
-                        t.input.as_ref().unwrap_or(&Value::Null),
-                        data.get("input").unwrap_or(&Value::Null),
-                    ),
-                    _ => Vec::new(),
-                }
-            };
+            let undefined =
+                if status_error(status, body).is_some() || body.len() > MAX_GUARD_TEMPLATE_BYTES {
+                    Vec::new()
+                } else {
+                    match parse_body(status, body)
+                        .and_then(|b| decode_template_detail(status, b, &existing.template_name))
+                    {
+                        Ok(Some(t)) => configure::undefined_input_fields(
+                            t.input.as_ref().unwrap_or(&Value::Null),
+                            data.get("input").unwrap_or(&Value::Null),
+                        ),
+                        _ => Vec::new(),
+                    }
+                };
             self.state = State::ConfigurePut;
             return Self::configure_put(
                 client,
@@ -715,20 +718,9 @@ impl Op {
                 client.config = Some(cfg);
                 Ok(Step::Done(Output::Nothing))
             }
-            State::LogsConfig {
-                app_id,
-                since,
-                timestamps,
-                cluster,
-            } => {
+            State::LogsConfig(args) => {
                 client.config = Some(ServerConfig::parse(body)?);
-                match logs_url(
-                    client,
-                    &app_id,
-                    since.as_deref(),
-                    timestamps,
-                    cluster.as_deref(),
-                )? {
+                match args.url(client)? {
                     Some(url) => Ok(Step::Done(Output::LogsUrl(url))),
                     None => Err(ApiError::new(
                         ErrorKind::BadGateway,
@@ -815,7 +807,9 @@ mod tests {
             format!("http://h/apis/apps/v2/instances/{ID}")
         );
         assert_eq!(op.current().unwrap().method, Method::Get);
-        let done = op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+        let done = op
+            .answer(&mut c, 200, &app("1").to_string(), false)
+            .unwrap();
         assert!(matches!(done, Step::Done(Output::App(_))));
         assert!(op.current().is_none());
     }
@@ -824,14 +818,16 @@ mod tests {
     fn errors_and_leading_bom() {
         let mut c = client();
         let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
-        let e = op.answer(&mut c, 404, r#"{"error":"nope"}"#).unwrap_err();
+        let e = op
+            .answer(&mut c, 404, r#"{"error":"nope"}"#, false)
+            .unwrap_err();
         assert_eq!(
             (e.kind, e.message.as_str()),
             (ErrorKind::ResourceNotFound, "nope")
         );
         let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
         assert!(op
-            .answer(&mut c, 200, &format!("\u{feff}{}", app("1")))
+            .answer(&mut c, 200, &format!("\u{feff}{}", app("1")), false)
             .is_ok());
         // An opaque answer (status 0) is no HTTP answer at all.
         assert_eq!(status_error(0, "").unwrap().kind, ErrorKind::Connection);
@@ -876,10 +872,10 @@ mod tests {
         let ids: Vec<String> = (0..150).map(|i| format!("id{i}")).collect();
         let (mut op, step) = Op::start(&c, Call::Upgrades { app_ids: ids }).unwrap();
         assert_eq!(sent(&step).query.len(), 100);
-        let step = op.answer(&mut c, 200, "[]").unwrap();
+        let step = op.answer(&mut c, 200, "[]", false).unwrap();
         assert_eq!(sent(&step).query.len(), 50);
         assert_eq!(
-            op.answer(&mut c, 200, "[]").unwrap(),
+            op.answer(&mut c, 200, "[]", false).unwrap(),
             Step::Done(Output::Upgrades(vec![]))
         );
         let (_, step) = Op::start(&c, Call::Upgrades { app_ids: vec![] }).unwrap();
@@ -908,10 +904,14 @@ mod tests {
         let mut c = client();
         let (mut op, step) = Op::start(&c, configure_call(json!({"a": 1}))).unwrap();
         assert_eq!(sent(&step).method, Method::Get);
-        let step = op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+        let step = op
+            .answer(&mut c, 200, &app("1").to_string(), false)
+            .unwrap();
         assert!(sent(&step).url.ends_with("/templates/stable-diffusion/1"));
         let template = json!({"name": "stable-diffusion", "version": "1", "input": {"type": "object", "properties": {"b": {}}}});
-        let e = op.answer(&mut c, 200, &template.to_string()).unwrap_err();
+        let e = op
+            .answer(&mut c, 200, &template.to_string(), false)
+            .unwrap_err();
         assert!(e.message.contains("has no a"), "{}", e.message);
     }
 
@@ -920,19 +920,36 @@ mod tests {
         let mut c = client();
         for fail in [true, false] {
             let (mut op, _) = Op::start(&c, configure_call(json!({"a": 1}))).unwrap();
-            op.answer(&mut c, 200, &app("1").to_string()).unwrap();
+            op.answer(&mut c, 200, &app("1").to_string(), false)
+                .unwrap();
             let step = if fail {
                 op.failed(&c, ApiError::new(ErrorKind::Connection, "down"))
                     .unwrap()
             } else {
-                op.answer(&mut c, 503, "").unwrap()
+                op.answer(&mut c, 503, "", false).unwrap()
             };
             assert_eq!(sent(&step).method, Method::Put);
             assert!(matches!(
-                op.answer(&mut c, 200, &app("1").to_string()).unwrap(),
+                op.answer(&mut c, 200, &app("1").to_string(), false)
+                    .unwrap(),
                 Step::Done(Output::App(_))
             ));
         }
+    }
+
+    #[test]
+    fn a_huge_template_skips_the_guard_unparsed() {
+        let mut c = client();
+        let (mut op, _) = Op::start(&c, configure_call(json!({"a": 1}))).unwrap();
+        op.answer(&mut c, 200, &app("1").to_string(), false)
+            .unwrap();
+        // Would refuse `a` if it were read; past the size bound it is not.
+        let pad = "x".repeat(MAX_GUARD_TEMPLATE_BYTES);
+        let template = json!({"name": "stable-diffusion", "description": pad, "input": {"type": "object", "properties": {"b": {}}}});
+        let step = op
+            .answer(&mut c, 200, &template.to_string(), false)
+            .unwrap();
+        assert_eq!(sent(&step).method, Method::Put);
     }
 
     #[test]
@@ -948,7 +965,7 @@ mod tests {
         .unwrap();
         assert!(sent(&step).query.contains(&("page".into(), "1".into())));
         let page = json!({"items": [app("1")], "pages": 2}).to_string();
-        match op.answer(&mut c, 200, &page).unwrap() {
+        match op.answer(&mut c, 200, &page, false).unwrap() {
             Step::Page(Output::Apps(a), Some(next)) => {
                 assert_eq!(a.len(), 1);
                 assert!(next.query.contains(&("page".into(), "2".into())));
@@ -956,7 +973,7 @@ mod tests {
             s => panic!("{s:?}"),
         }
         assert!(matches!(
-            op.answer(&mut c, 200, &page).unwrap(),
+            op.answer(&mut c, 200, &page, false).unwrap(),
             Step::Page(_, None)
         ));
         // A failed page ends the call.
@@ -980,37 +997,52 @@ mod tests {
         assert_eq!(sent(&step).url, "http://h/api/v1/config");
         let cfg = json!({"authorized": true, "clusters": [{"name": "k", "orgs": ["o"], "monitoring_url": "http://m/api/v1/jobs"}],
             "projects": [{"name": "p", "cluster_name": "k", "org_name": "o"}]});
-        op.answer(&mut c, 200, &cfg.to_string()).unwrap();
+        op.answer(&mut c, 200, &cfg.to_string(), false).unwrap();
         assert_eq!(c.api.defaults.cluster.as_deref(), Some("k"));
         assert_eq!(c.api.defaults.project.as_deref(), Some("p"));
         // Logs then need no /config.
         let (_, step) = Op::start(
             &c,
-            Call::Logs {
+            Call::Logs(LogsArgs {
                 app_id: ID.into(),
                 since: None,
                 timestamps: false,
                 cluster: None,
-            },
+            }),
         )
         .unwrap();
         assert!(matches!(step, Step::Done(Output::LogsUrl(u)) if u.starts_with("ws://m/")));
     }
 
     #[test]
+    fn an_unauthorized_config_asks_the_provider_once() {
+        let mut c = Client::new("http://h/api/v1", Defaults::default(), Limits::default()).unwrap();
+        let (mut op, _) = Op::start(&c, Call::Connect).unwrap();
+        let no = r#"{"authorized": false}"#;
+        assert_eq!(
+            op.answer(&mut c, 200, no, true).unwrap(),
+            Step::RefreshToken
+        );
+        // The request is still the one to resend.
+        assert!(op.current().unwrap().url.ends_with("/config"));
+        let e = op.answer(&mut c, 200, no, false).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Authentication);
+    }
+
+    #[test]
     fn logs_fetch_config_once_when_needed() {
         let mut c = client();
-        let call = Call::Logs {
+        let call = Call::Logs(LogsArgs {
             app_id: ID.into(),
             since: None,
             timestamps: true,
             cluster: None,
-        };
+        });
         let (mut op, step) = Op::start(&c, call.clone()).unwrap();
         assert!(sent(&step).url.ends_with("/api/v1/config"));
         let cfg = json!({"authorized": true, "clusters": [{"name": "default", "monitoring_url": "https://m/api/v1/jobs"}]});
         assert!(matches!(
-            op.answer(&mut c, 200, &cfg.to_string()).unwrap(),
+            op.answer(&mut c, 200, &cfg.to_string(), false).unwrap(),
             Step::Done(Output::LogsUrl(_))
         ));
         assert!(matches!(

@@ -10,7 +10,7 @@ mod js;
 
 use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
-use crate::core::ops::{self, Call, Client, Effective, Limits, Op, Output, Step};
+use crate::core::ops::{self, Call, Client, Effective, Limits, LogsArgs, Op, Output, Step};
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
@@ -310,12 +310,12 @@ fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
             scope: scope(o)?,
             app_id: id(a, "appId")?,
         },
-        "logs" => Call::Logs {
+        "logs" => Call::Logs(LogsArgs {
             app_id: id(a, "appId")?,
             since: o.date_or_string("since")?,
             timestamps: o.bool("timestamps")?,
             cluster: o.string("cluster")?,
-        },
+        }),
         other => return Err(ApiError::illegal_argument(format!("unknown call {other}"))),
     })
 }
@@ -366,6 +366,7 @@ fn step_to_js(step: Step) -> Result<JsValue> {
                 None => set(&obj, "done", &JsValue::TRUE),
             }
         }
+        Step::RefreshToken => set(&obj, "refreshToken", &JsValue::TRUE),
     }
     Ok(obj.into())
 }
@@ -376,10 +377,13 @@ fn op_error(slot: &OpSlot, e: Box<ApiError>, spec: Option<&RequestSpec>) -> JsVa
         Some(s) if e.method.is_none() => e.with_request(s.method.as_str(), &s.display_url()),
         _ => e,
     };
-    let e = with_client(slot.client, |c| {
-        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
-    })
-    .unwrap_or(e);
+    reject_redacted(slot.client, e)
+}
+
+/// The boundary error for `e`, with every token `client` has used removed from its text.
+fn reject_redacted(client: u32, e: Box<ApiError>) -> JsValue {
+    let tokens: Vec<String> = with_client(client, |c| Ok(c.tokens.clone())).unwrap_or_default();
+    let e = tokens.iter().fold(e, |e, t| e.redacted(t));
     reject(&e)
 }
 
@@ -433,9 +437,10 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
     out
 }
 
-/// The answer to op `id`'s request: the next step, or its error.
+/// The answer to op `id`'s request: the next step (`{ refreshToken: true }` when the answer
+/// refuses the token and a provider may give another), or its error.
 #[wasm_bindgen(js_name = opAnswer)]
-pub fn op_answer(id: u32, status: u16, body: &str) -> JsResult<JsValue> {
+pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> JsResult<JsValue> {
     if TEST_TRAP.with(|t| t.replace(false)) {
         // Mid-update, as a real trap would be: the registry stays borrowed, so an instance that
         // was not replaced fails every later call.
@@ -448,7 +453,9 @@ pub fn op_answer(id: u32, status: u16, body: &str) -> JsResult<JsValue> {
         let spec = slot.op.current().cloned();
         let client_id = slot.client;
         let step = CLIENTS.with(|c| match c.borrow_mut().items.get_mut(&client_id) {
-            Some(cs) => slot.op.answer(&mut cs.client, status, body),
+            Some(cs) => slot
+                .op
+                .answer(&mut cs.client, status, body, can_refresh_token),
             None => Err(ApiError::illegal_argument(
                 "this client is no longer usable",
             )),
@@ -564,11 +571,7 @@ pub fn handshake_error(client: u32, status: u16, url: &str) -> JsValue {
         )
     };
     e = e.with_request("GET", url);
-    let e = with_client(client, |c| {
-        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
-    })
-    .unwrap_or(e);
-    reject(&e)
+    reject_redacted(client, e)
 }
 
 /// An error of a kind the JS layer names (e.g. a log buffer overflow), its text redacted.
@@ -590,9 +593,5 @@ pub fn error_of(
     let mut e = ApiError::new(kind, message);
     e.method = method;
     e.url = url;
-    let e = with_client(client, |c| {
-        Ok(c.tokens.iter().fold(e.clone(), |e, t| e.redacted(t)))
-    })
-    .unwrap_or(e);
-    reject(&e)
+    reject_redacted(client, e)
 }

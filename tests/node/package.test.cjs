@@ -49,8 +49,11 @@ test('package.json: name, engines, exports conditions, files that exist', () => 
   assert.equal(pkg.name, 'apolo-apps');
   assert.equal(pkg.engines.node, '>=20');
   const root = pkg.exports['.'];
-  assert.deepEqual(Object.keys(root), ['types', 'browser', 'node', 'default']);
+  // Each condition names its own types (publint: one `types` for both import and require is ambiguous).
+  assert.deepEqual(Object.keys(root), ['workerd', 'browser', 'worker', 'node', 'default']);
   assert.deepEqual(Object.keys(root.node), ['import', 'require']);
+  assert.equal(root.node.require.types, './index.d.cts');
+  for (const c of [root.workerd, root.browser, root.worker, root.node.import, root.default]) assert.equal(c.types, './index.d.ts');
   for (const f of pkg.files) assert.ok(fs.existsSync(path.join(pkgDir, f)), `${f} is in the tarball`);
   // Nothing internal leaks in: no wasm-bindgen .d.ts, no .gitignore.
   const all = fs.readdirSync(pkgDir, { recursive: true });

@@ -146,6 +146,22 @@ describe('expiring tokens', () => {
 });
 
 describe('token providers', () => {
+  test('connect(): a /config that does not authorize the token asks the provider again, once', async () => {
+    // /config answers a refused token with 200 {"authorized": false}, not a 401.
+    await emu.settings({ token_max_uses: 1 });
+    const spent = await emu.mintToken('user');
+    await fetch(`${emu.url}/apis/apps/v2/instances/${DEMO.sd}`, { headers: { authorization: `Bearer ${spent}` } });
+    const fresh = await emu.mintToken('user');
+    let calls = 0;
+    const client = await ApoloClient.connect({ apiUrl: emu.apiUrl, token: () => (++calls === 1 ? spent : fresh) });
+    assert.equal(calls, 2);
+    assert.equal(client.project, 'alpha');
+    const configs = (await emu.requests()).filter((r) => r.path === '/api/v1/config');
+    assert.equal(configs.length, 2);
+    // The same token again: no second repeat, AuthenticationError.
+    await assert.rejects(ApoloClient.connect({ apiUrl: emu.apiUrl, token: () => spent }), AuthenticationError);
+  });
+
   /** A provider that hands out `tokens` in turn (the last one again when they run out). */
   function sequence(tokens) {
     const state = { calls: 0 };
