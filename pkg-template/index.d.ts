@@ -363,8 +363,8 @@ export interface Apps {
   list(options?: ListOptions): AsyncIterableIterator<App>;
   /** One app, by id, from any project (`ResourceNotFound` if there is none). */
   get(appId: string, options?: CallOptions): Promise<App>;
-  /** Batches of 100 ids per request; results in input order. */
-  getUpgrades(appIds: Iterable<string>, options?: CallOptions): Promise<AppUpgrades[]>;
+  /** Any iterable of ids but a string (an array, a Set, ...); batches of 100 ids per request; results in input order. */
+  getUpgrades(appIds: Iterable<string> & object, options?: CallOptions): Promise<AppUpgrades[]>;
   /** Installs an app from a template; resolves to it in state `queued` (`watch` follows it from there). */
   install(appData: AppInstallData, options?: ProjectOptions): Promise<App>;
   /** Gives the app a new configuration (a new revision); resolves to it, usually `progressing`. */

@@ -528,7 +528,7 @@ pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<JsVal
         let e = match Failure::from_network_code(code.as_deref()) {
             Failure::Timeout => ApiError::new(
                 ErrorKind::Timeout,
-                format!("no answer within {} ms", slot.limits.timeout_ms),
+                format!("no answer within {} ms", slot.limits.timeout_ms.round() as u64),
             ),
             _ => ApiError::new(ErrorKind::Connection, message),
         };

@@ -180,6 +180,7 @@ export async function main(): Promise<void> {
   await apps.get('id', { force: true });
   // @ts-expect-error logs yields bytes, not strings
   for await (const c of apps.logs('id')) { const t: string = c; void t; }
-  // @ts-expect-error getUpgrades takes an array
+  // @ts-expect-error getUpgrades takes an array or another iterable of ids, not one string
   await apps.getUpgrades('id');
+  await apps.getUpgrades(new Set(['a', 'b']));
 }
