@@ -5,11 +5,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const http = require('node:http');
-const https = require('node:https');
 const glue = require('./wasm/node/apolo_apps.cjs');
 const { createApi } = require('./lib/api.cjs');
 const { nodeTransport } = require('./lib/node-transport.cjs');
 
 glue.initSync({ module: new WebAssembly.Module(fs.readFileSync(path.join(__dirname, 'wasm/web/apolo_apps_bg.wasm'))) });
 
-module.exports = createApi(glue, { transport: nodeTransport(http, https), env: process.env });
+module.exports = createApi(glue, { transport: nodeTransport(http, () => require('node:https')), env: process.env });

@@ -25,6 +25,7 @@ fi
 # Native/Debian packages: a wasm-capable Rust where rustup has no wasm32 target, lld, Chromium.
 apt_if_missing /usr/bin/chromium chromium
 apt_if_missing /usr/bin/chromedriver chromium-driver
+apt_if_missing /usr/bin/openssl openssl # the https transport test makes its own certificate
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   apt_if_missing /usr/lib/rustlib/src/rust rust-web-src
   apt_if_missing /usr/bin/rustc rustc-web

@@ -3,12 +3,18 @@
 // `fetch` per request. Same interface as the fetch transport in api.js:
 // (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, text }>.
 
-function nodeTransport(http, https) {
+// `loadHttps` is called on the first https request: TLS costs import time that http users need not pay.
+function nodeTransport(http, loadHttps) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.
-  const agents = {
-    'http:': new http.Agent({ keepAlive: true, timeout: 4000 }),
-    'https:': new https.Agent({ keepAlive: true, timeout: 4000 }),
+  const modules = { 'http:': http };
+  const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4000 }) };
+  const agentFor = (protocol) => {
+    if (protocol === 'https:' && !agents[protocol]) {
+      modules[protocol] = loadHttps();
+      agents[protocol] = new modules[protocol].Agent({ keepAlive: true, timeout: 4000 });
+    }
+    return agents[protocol];
   };
   return (req, { signal, timeoutMs }) => new Promise((resolve, reject) => {
     let u;
@@ -18,7 +24,7 @@ function nodeTransport(http, https) {
       reject(e);
       return;
     }
-    const agent = agents[u.protocol];
+    const agent = agentFor(u.protocol);
     if (!agent) {
       reject(Object.assign(new Error(`unsupported protocol ${u.protocol}`), { code: 'EPROTO' }));
       return;
@@ -34,7 +40,7 @@ function nodeTransport(http, https) {
       signal?.removeEventListener('abort', onAbort);
       fn(v);
     };
-    const r = (u.protocol === 'https:' ? https : http).request(u, { method: req.method, headers, agent }, (res) => {
+    const r = modules[u.protocol].request(u, { method: req.method, headers, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('error', (e) => finish(reject, e));
