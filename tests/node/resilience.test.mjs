@@ -181,6 +181,25 @@ describe('timeouts and endless answers', () => {
 describe('log memory is bounded for a slow consumer', () => {
   const FIREHOSE = 300 * 1024 * 1024;
 
+  test('logLines: text without a newline beyond maxLogBufferBytes fails the loop; shorter lines pass', async () => {
+    // A monitoring server of the test's own: one frame of 64-byte lines, then 4 KiB with no newline.
+    const { WebSocketServer } = await import('ws');
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => wss.once('listening', resolve));
+    const body = Buffer.from(`${'x'.repeat(63)}\n`.repeat(10) + 'y'.repeat(4096));
+    wss.on('connection', (ws) => { ws.send(body); ws.close(1000); });
+    try {
+      const c = emu.client({ monitoringUrl: `http://127.0.0.1:${wss.address().port}/api/v1/jobs` });
+      const lines = [];
+      for await (const line of c.apps.logLines(DEMO.vscode, { maxLogBufferBytes: 8192 })) lines.push(line);
+      assert.deepEqual(lines.map((l) => l.length), [...Array(10).fill(63), 4096]);
+      await assert.rejects(collect(c.apps.logLines(DEMO.vscode, { maxLogBufferBytes: 1024 })),
+        (e) => e instanceof ConnectionError && /longer than the log buffer limit \(1024 bytes\)/.test(e.message));
+    } finally {
+      await new Promise((resolve) => wss.close(resolve));
+    }
+  });
+
   /** Reads `iterable` for about `ms`, sleeping 50 ms per chunk; returns bytes read, peak RSS growth, error. */
   async function slowRead(iterable, ms) {
     const base = process.memoryUsage().rss;
