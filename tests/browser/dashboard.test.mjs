@@ -82,6 +82,13 @@ test("connects with the prefilled demo settings and lists the project's apps", a
   assert.equal(await vs.getByTestId("state-badge").getAttribute("data-state"), "healthy");
   await shot(page, "apps");
 
+  // The request log is fed by the client's hooks: /config and the list page are there, the token is not.
+  const log = await page.getByTestId("request-log").innerText();
+  assert.match(log, /^200 \d+ ms GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/config$/m);
+  assert.match(log, /^200 \d+ ms GET .*\/apis\/apps\/v2\/instances\?cluster=default&org=superorg&project=alpha&page=1/m);
+  const token = await page.getByTestId("connect-token").inputValue();
+  assert.ok(token.length > 20 && !log.includes(token), "the request log shows no token");
+
   // The state filter asks the server again: "all" brings the uninstalled app back, "errored" only errored ones.
   await page.getByTestId("state-filter").selectOption("all");
   await row(page, UNINSTALLED).waitFor(WAIT);
