@@ -1,9 +1,11 @@
-//! `/api/v1/config` and the Apps API (`/apis/apps/v1|v2/...`).
+//! `/api/v1/config` and the Apps API (`/apis/apps/v1|v2/...`): routes, and how the store's refusals
+//! and body-validation errors are answered (status codes, bodies).
 
 use crate::catalog;
 use crate::emu::Emu;
-use crate::store::{intern_state, not_a_dict, optional_str, At, ListFilter, Scope, Store};
-use crate::util::{json_response, page_req, text_response, ApiError, Query};
+use crate::store::{intern_state, At, ListFilter, ProjectScope, Record, Store, StoreError};
+use crate::util::{json_response, page_window, text_response, HttpError, Query};
+use crate::validation::{self, BodyError, ConfigureRequest, InstallRequest};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
@@ -16,18 +18,18 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 type S = State<Arc<Emu>>;
-type R = Result<Response, ApiError>;
+type R = Result<Response, HttpError>;
 
 /// Path parameters, percent-decoded by axum; undecodable ones are simply "not found".
 pub struct P<T>(pub T);
 
 impl<St: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<St> for P<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, ApiError> {
+    type Rejection = HttpError;
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, HttpError> {
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(t)| P(t))
-            .map_err(|_| ApiError::not_found())
+            .map_err(|_| HttpError::not_found())
     }
 }
 
@@ -73,30 +75,64 @@ pub fn router() -> Router<Arc<Emu>> {
         )
 }
 
-fn user(headers: &HeaderMap) -> Result<String, ApiError> {
-    crate::auth::http_user(headers).ok_or_else(ApiError::unauthorized)
+fn user(headers: &HeaderMap) -> Result<String, HttpError> {
+    crate::auth::http_user(headers).ok_or_else(HttpError::unauthorized)
 }
 
 fn ok(v: Value) -> R {
     Ok(json_response(StatusCode::OK, &v))
 }
 
-pub fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
-    if body.is_empty() {
-        return Err(ApiError::validation(
-            &["body"],
-            "missing",
-            "Field required",
-            Value::Null,
-        ));
+/// FastAPI's 422 for a body it refuses before the handler runs.
+impl From<BodyError> for HttpError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::Field {
+                loc,
+                kind,
+                msg,
+                input,
+            } => HttpError::validation(&loc, kind, msg, input),
+            BodyError::Json { column, error } => HttpError::from_response(json_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &json!({"detail": [{"type": "json_invalid", "loc": ["body", column], "msg": "JSON decode error",
+                    "input": {}, "ctx": {"error": error}}]}),
+            )),
+        }
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::from_response(json_response(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({"detail": [{"type": "json_invalid", "loc": ["body", e.column()], "msg": "JSON decode error",
-                "input": {}, "ctx": {"error": e.to_string()}}]}),
-        ))
-    })
+}
+
+/// The platform's answer to a refused change; input errors use the configured status.
+fn refused(e: StoreError, validation_status: StatusCode) -> HttpError {
+    match e {
+        StoreError::AppNotFound => HttpError::app_not_found(),
+        StoreError::RevisionNotFound => HttpError::revision_not_found(),
+        StoreError::TemplateNotFound { name, version } => HttpError::detail(
+            StatusCode::NOT_FOUND,
+            &format!("App template '{name}' version '{version}' not found"),
+        ),
+        StoreError::Uninstalled => HttpError::detail(
+            StatusCode::CONFLICT,
+            "App instance is uninstalled or being uninstalled",
+        ),
+        // The platform fails on keys its models do not define.
+        StoreError::UndefinedInputKeys => HttpError::internal(),
+        StoreError::Invalid(errors) => HttpError::errors(validation_status, errors),
+        StoreError::Body(e) => e.into(),
+    }
+}
+
+/// Maps a store refusal with the emulator's current settings.
+fn refusal(emu: &Emu) -> impl Fn(StoreError) -> HttpError {
+    let status = emu.settings().validation_status();
+    move |e| refused(e, status)
+}
+
+/// An app of the route's project, or 404.
+fn scoped<'a>(store: &'a Store, id: &str, scope: &ProjectScope) -> Result<&'a Record, HttpError> {
+    store
+        .get_scoped(id, scope)
+        .ok_or_else(HttpError::app_not_found)
 }
 
 #[derive(Deserialize)]
@@ -131,7 +167,7 @@ struct V1Tpl {
 
 macro_rules! scope {
     ($p:expr) => {
-        Scope {
+        ProjectScope {
             cluster: &$p.cluster,
             org: &$p.org,
             project: &$p.project,
@@ -139,9 +175,9 @@ macro_rules! scope {
     };
 }
 
-fn rev_number(n: &str) -> Result<u32, ApiError> {
+fn rev_number(n: &str) -> Result<u32, HttpError> {
     n.parse::<u32>().map_err(|_| {
-        ApiError::validation(
+        HttpError::validation(
             &["path", "revision_number"],
             "int_parsing",
             "Input should be a valid integer, unable to parse string as an integer",
@@ -150,7 +186,7 @@ fn rev_number(n: &str) -> Result<u32, ApiError> {
     })
 }
 
-async fn config(State(emu): S, headers: HeaderMap) -> Response {
+async fn config(headers: HeaderMap) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -169,7 +205,6 @@ async fn config(State(emu): S, headers: HeaderMap) -> Response {
         v["authorized"] = json!(false);
         return json_response(StatusCode::OK, &v);
     }
-    let _ = &emu;
     let extra = json!({
         "authorized": true,
         "admin_url": format!("{base}/apis/admin/v1"),
@@ -214,11 +249,11 @@ async fn config(State(emu): S, headers: HeaderMap) -> Response {
 async fn list_instances(State(emu): S, headers: HeaderMap, RawQuery(q): RawQuery) -> R {
     user(&headers)?;
     let q = Query::parse(q.as_deref());
-    let pr = page_req(&q)?;
+    let pr = page_window(&q)?;
     let mut states = Vec::new();
     for s in q.all("states") {
         let st = intern_state(s).ok_or_else(|| {
-            ApiError::validation(
+            HttpError::validation(
                 &["query", "states", "0"],
                 "enum",
                 "Input should be 'queued', 'progressing', 'healthy', 'degraded', 'errored', 'uninstalling' or 'uninstalled'",
@@ -249,7 +284,7 @@ async fn upgrades(State(emu): S, headers: HeaderMap, RawQuery(q): RawQuery) -> R
     let q = Query::parse(q.as_deref());
     let ids = q.all("id");
     if ids.len() > 100 {
-        return Err(ApiError::validation(
+        return Err(HttpError::validation(
             &["query", "id"],
             "too_long",
             "List should have at most 100 items after validation",
@@ -259,7 +294,7 @@ async fn upgrades(State(emu): S, headers: HeaderMap, RawQuery(q): RawQuery) -> R
     let store = emu.store();
     let mut out = Vec::new();
     for id in ids {
-        let r = store.get(id).ok_or_else(ApiError::app_not_found)?;
+        let r = store.get(id).ok_or_else(HttpError::app_not_found)?;
         let available = r
             .template()
             .map(|t| t.newer_than(&r.app.template_version))
@@ -275,14 +310,14 @@ async fn upgrades(State(emu): S, headers: HeaderMap, RawQuery(q): RawQuery) -> R
 async fn get_instance(State(emu): S, headers: HeaderMap, P(id): P<String>) -> R {
     user(&headers)?;
     let store = emu.store();
-    let r = store.get(&id).ok_or_else(ApiError::app_not_found)?;
+    let r = store.get(&id).ok_or_else(HttpError::app_not_found)?;
     ok(r.app.to_json())
 }
 
 async fn revisions(State(emu): S, headers: HeaderMap, P(id): P<String>) -> R {
     user(&headers)?;
     let store = emu.store();
-    let r = store.get(&id).ok_or_else(ApiError::app_not_found)?;
+    let r = store.get(&id).ok_or_else(HttpError::app_not_found)?;
     ok(Value::Array(
         r.revisions.iter().rev().map(|r| r.to_json()).collect(),
     ))
@@ -304,7 +339,7 @@ fn template_detail(emu: &Emu, name: &str, version: &str) -> R {
     }
     match catalog::find(name).and_then(|t| t.resolve(version).map(|v| t.detail(v))) {
         Some(v) => ok(v),
-        None if emu.settings().unknown_template => Err(ApiError::not_found()),
+        None if emu.settings().unknown_template => Err(HttpError::not_found()),
         None => ok(Value::Null),
     }
 }
@@ -322,7 +357,7 @@ async fn v2_schema(State(emu): S, headers: HeaderMap, P(p): P<V1Tpl>) -> R {
     }
     match catalog::find(&p.name).and_then(|t| t.resolve(version).map(|v| t.schema(v))) {
         Some(s) => ok(s),
-        None => Err(ApiError::not_found()),
+        None => Err(HttpError::not_found()),
     }
 }
 
@@ -361,20 +396,24 @@ async fn v1_template(
 
 async fn install(State(emu): S, headers: HeaderMap, P(p): P<V1>, body: Bytes) -> R {
     let u = user(&headers)?;
-    let body = parse_body(&body)?;
-    let (rules, at) = (emu.settings().rules(), At::now(emu.speed()));
-    let app = emu.store().install(&scope!(p), &body, &u, rules, at)?;
+    let req = InstallRequest::from_body(&validation::parse_json(&body)?)?;
+    let at = At::now(emu.speed());
+    let app = emu
+        .store()
+        .install(&scope!(p), req, &u, at)
+        .map_err(refusal(&emu))?;
     emu.notify();
     Ok(json_response(StatusCode::CREATED, &app.to_json()))
 }
 
 async fn configure(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, body: Bytes) -> R {
     let u = user(&headers)?;
-    let body = parse_body(&body)?;
-    let (rules, at) = (emu.settings().rules(), At::now(emu.speed()));
+    let req = ConfigureRequest::from_body(&validation::parse_json(&body)?)?;
+    let at = At::now(emu.speed());
     let app = emu
         .store()
-        .configure(&scope!(p), &p.id, &body, &u, rules, at)?;
+        .configure(&scope!(p), &p.id, req, &u, at)
+        .map_err(refusal(&emu))?;
     emu.notify();
     ok(app.to_json())
 }
@@ -387,7 +426,7 @@ async fn uninstall(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q)
         Some(s) if matches!(s.as_str(), "true" | "1" | "yes" | "on") => true,
         Some(s) if matches!(s.as_str(), "false" | "0" | "no" | "off") => false,
         Some(s) => {
-            return Err(ApiError::validation(
+            return Err(HttpError::validation(
                 &["query", "force"],
                 "bool_parsing",
                 "Input should be a valid boolean, unable to interpret input",
@@ -396,7 +435,9 @@ async fn uninstall(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q)
         }
     };
     let at = At::now(emu.speed());
-    emu.store().uninstall(&scope!(p), &p.id, force, at)?;
+    emu.store()
+        .uninstall(&scope!(p), &p.id, force, at)
+        .map_err(refusal(&emu))?;
     emu.notify();
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -421,14 +462,14 @@ async fn values_app(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q
     user(&headers)?;
     let q = Query::parse(q.as_deref());
     let store = emu.store();
-    let r = store.get_scoped(&p.id, &scope!(p))?;
+    let r = scoped(&store, &p.id, &scope!(p))?;
     ok(Store::values(std::iter::once(r), q.get("type")))
 }
 
 async fn get_output(State(emu): S, headers: HeaderMap, P(p): P<V1Id>) -> R {
     user(&headers)?;
     let store = emu.store();
-    let r = store.get_scoped(&p.id, &scope!(p))?;
+    let r = scoped(&store, &p.id, &scope!(p))?;
     match &r.output {
         Some(o) => ok(o.clone()),
         None => Ok(text_response(StatusCode::NOT_FOUND, "Not Found")),
@@ -437,34 +478,20 @@ async fn get_output(State(emu): S, headers: HeaderMap, P(p): P<V1Id>) -> R {
 
 async fn post_output(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, body: Bytes) -> R {
     user(&headers)?;
-    let body = parse_body(&body)?;
-    let output = match body.get("output") {
-        Some(o @ Value::Object(_)) => o.clone(),
-        Some(other) => return Err(not_a_dict("output", other)),
-        None => {
-            return Err(ApiError::validation(
-                &["body", "output"],
-                "missing",
-                "Field required",
-                body.clone(),
-            ))
-        }
-    };
-    let mut store = emu.store();
-    store.get_scoped(&p.id, &scope!(p))?;
-    if let Some(r) = store.apps.get_mut(&p.id) {
-        r.output = Some(output.clone());
-    }
+    let output = validation::output_field(&validation::parse_json(&body)?)?;
+    emu.store()
+        .set_output(&scope!(p), &p.id, output.clone())
+        .map_err(refusal(&emu))?;
     ok(output)
 }
 
 async fn events(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q): RawQuery) -> R {
     user(&headers)?;
     let q = Query::parse(q.as_deref());
-    let pr = page_req(&q)?;
+    let pr = page_window(&q)?;
     let mode = emu.settings().pages;
     let store = emu.store();
-    let r = store.get_scoped(&p.id, &scope!(p))?;
+    let r = scoped(&store, &p.id, &scope!(p))?;
     let total = r.total_events();
     let items = pr
         .range(total)
@@ -476,8 +503,8 @@ async fn events(State(emu): S, headers: HeaderMap, P(p): P<V1Id>, RawQuery(q): R
 async fn input(State(emu): S, headers: HeaderMap, P(p): P<V1Id>) -> R {
     user(&headers)?;
     let store = emu.store();
-    let r = store.get_scoped(&p.id, &scope!(p))?;
-    let rev = r.current_revision().ok_or_else(ApiError::not_found)?;
+    let r = scoped(&store, &p.id, &scope!(p))?;
+    let rev = r.current_revision().ok_or_else(HttpError::not_found)?;
     ok(r.input_json(rev))
 }
 
@@ -485,28 +512,25 @@ async fn revision_input(State(emu): S, headers: HeaderMap, P(p): P<V1Rev>) -> R 
     user(&headers)?;
     let n = rev_number(&p.n)?;
     let store = emu.store();
-    let r = store.get_scoped(&p.id, &scope!(p))?;
+    let r = scoped(&store, &p.id, &scope!(p))?;
     let rev = r
         .revisions
         .iter()
         .find(|x| x.number == n)
-        .ok_or_else(|| ApiError::detail(StatusCode::NOT_FOUND, "Revision not found"))?;
+        .ok_or_else(HttpError::revision_not_found)?;
     ok(r.input_json(rev))
 }
 
 async fn rollback(State(emu): S, headers: HeaderMap, P(p): P<V1Rev>, body: Bytes) -> R {
     let u = user(&headers)?;
     let n = rev_number(&p.n)?;
-    let body = if body.is_empty() {
-        json!({})
-    } else {
-        parse_body(&body)?
-    };
-    let comment = optional_str(&body, "comment")?;
+    let body = validation::parse_json_or_empty(&body)?;
+    let comment = validation::optional_str(&body, "comment")?;
     let at = At::now(emu.speed());
     let app = emu
         .store()
-        .rollback(&scope!(p), &p.id, n, comment, &u, at)?;
+        .rollback(&scope!(p), &p.id, n, comment, &u, at)
+        .map_err(refusal(&emu))?;
     emu.notify();
     ok(app.to_json())
 }

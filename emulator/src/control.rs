@@ -1,10 +1,11 @@
 //! `/_emulator/...`: the test-control API (mounted only with `--control`).
 
-use crate::api::{parse_body, P};
+use crate::api::P;
 use crate::emu::{Emu, Fault};
 use crate::seed::{GenSizes, SeedKind};
-use crate::store::{app_name, intern_state, App, Record};
-use crate::util::{json_response, parse_iso, ApiError, PagesMode};
+use crate::store::{app_name, intern_state, App, Event, Record};
+use crate::util::{json_response, parse_iso, HttpError, PagesMode};
+use crate::validation::{parse_json, parse_json_or_empty};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -18,7 +19,7 @@ type S = State<Arc<Emu>>;
 
 /// A firehose always ends by itself, even for a reader that keeps up.
 const FIREHOSE_MAX: u64 = 4 << 30;
-type R = Result<Response, ApiError>;
+type R = Result<Response, HttpError>;
 
 pub fn router() -> Router<Arc<Emu>> {
     Router::new()
@@ -36,23 +37,15 @@ pub fn router() -> Router<Arc<Emu>> {
         .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
-fn bad(msg: &str) -> ApiError {
-    ApiError::detail(StatusCode::BAD_REQUEST, msg)
+fn bad(msg: &str) -> HttpError {
+    HttpError::detail(StatusCode::BAD_REQUEST, msg)
 }
 
 fn ok(v: Value) -> R {
     Ok(json_response(StatusCode::OK, &v))
 }
 
-fn body_or_empty(b: &Bytes) -> Result<Value, ApiError> {
-    if b.is_empty() {
-        Ok(json!({}))
-    } else {
-        parse_body(b)
-    }
-}
-
-fn opt_usize(v: &Value, key: &str, default: usize) -> Result<usize, ApiError> {
+fn opt_usize(v: &Value, key: &str, default: usize) -> Result<usize, HttpError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(default),
         Some(x) => x
@@ -63,7 +56,7 @@ fn opt_usize(v: &Value, key: &str, default: usize) -> Result<usize, ApiError> {
 }
 
 async fn reset(State(emu): S, body: Bytes) -> R {
-    let b = body_or_empty(&body)?;
+    let b = parse_json_or_empty(&body)?;
     let kind = match b.get("seed") {
         None | Some(Value::Null) => emu.seed,
         Some(v) => serde_json::from_value::<SeedKind>(v.clone())
@@ -79,7 +72,7 @@ async fn reset(State(emu): S, body: Bytes) -> R {
 }
 
 async fn clock(State(emu): S, body: Bytes) -> R {
-    let b = parse_body(&body)?;
+    let b = parse_json(&body)?;
     let speed = b
         .get("speed")
         .and_then(Value::as_f64)
@@ -94,7 +87,7 @@ async fn get_settings(State(emu): S) -> R {
 }
 
 async fn settings(State(emu): S, body: Bytes) -> R {
-    let b = parse_body(&body)?;
+    let b = parse_json(&body)?;
     let unknown = match b.get("unknown_template") {
         None => None,
         Some(v) if v == "null" || v.is_null() => Some(false),
@@ -106,7 +99,7 @@ async fn settings(State(emu): S, body: Bytes) -> R {
         Some(v) if v == 400 || v == 422 => v.as_u64().map(|n| n as u16),
         Some(_) => return Err(bad("'validation_status' must be 400 or 422")),
     };
-    let limit = |key: &str| -> Result<Option<Option<u64>>, ApiError> {
+    let limit = |key: &str| -> Result<Option<Option<u64>>, HttpError> {
         match b.get(key) {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
@@ -145,7 +138,7 @@ async fn settings(State(emu): S, body: Bytes) -> R {
     ok(serde_json::to_value(s).unwrap_or(Value::Null))
 }
 
-pub fn parse_fault(b: &Value) -> Result<Fault, ApiError> {
+pub fn parse_fault(b: &Value) -> Result<Fault, HttpError> {
     let path = b
         .get("path")
         .and_then(Value::as_str)
@@ -208,7 +201,7 @@ pub fn parse_fault(b: &Value) -> Result<Fault, ApiError> {
 }
 
 async fn add_fault(State(emu): S, body: Bytes) -> R {
-    let f = parse_fault(&parse_body(&body)?)?;
+    let f = parse_fault(&parse_json(&body)?)?;
     let id = f.id.clone();
     emu.add_fault(f);
     Ok(json_response(StatusCode::CREATED, &json!({ "id": id })))
@@ -228,7 +221,7 @@ async fn clear_requests(State(emu): S) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn str_field(b: &Value, key: &str, default: &str) -> Result<String, ApiError> {
+fn str_field(b: &Value, key: &str, default: &str) -> Result<String, HttpError> {
     match b.get(key) {
         None | Some(Value::Null) => Ok(default.to_string()),
         Some(Value::String(s)) => Ok(s.clone()),
@@ -237,7 +230,7 @@ fn str_field(b: &Value, key: &str, default: &str) -> Result<String, ApiError> {
 }
 
 async fn create_app(State(emu): S, body: Bytes) -> R {
-    let b = parse_body(&body)?;
+    let b = parse_json(&body)?;
     if !b.is_object() {
         return Err(bad("a JSON object (a partial App) is expected"));
     }
@@ -253,7 +246,7 @@ async fn create_app(State(emu): S, body: Bytes) -> R {
     let state = str_field(&b, "state", "healthy")?;
     let state = intern_state(&state).map(str::to_string).unwrap_or(state);
     let name = str_field(&b, "name", &app_name(&org, &project, &template, &id))?;
-    let time = |k: &str| -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    let time = |k: &str| -> Result<chrono::DateTime<chrono::Utc>, HttpError> {
         match b.get(k) {
             None | Some(Value::Null) => Ok(now),
             Some(Value::String(s)) => {
@@ -288,13 +281,7 @@ async fn create_app(State(emu): S, body: Bytes) -> R {
     let mut store = emu.store();
     let seq = store.next_seq();
     let mut rec = Record::new(app, input, seq);
-    rec.events.push(crate::store::Event {
-        created_at,
-        state: "queued".into(),
-        reason: Some("App instance created".into()),
-        message: None,
-        resources: vec![],
-    });
+    rec.events.push(Event::created(created_at));
     if state != "queued" {
         let keep = rec.app.endpoints.clone();
         let updated = rec.app.updated_at;
@@ -320,7 +307,7 @@ async fn create_app(State(emu): S, body: Bytes) -> R {
 }
 
 async fn force_state(State(emu): S, P(id): P<String>, body: Bytes) -> R {
-    let b = parse_body(&body)?;
+    let b = parse_json(&body)?;
     let state = b
         .get("state")
         .and_then(Value::as_str)
@@ -328,13 +315,13 @@ async fn force_state(State(emu): S, P(id): P<String>, body: Bytes) -> R {
     let app = emu
         .store()
         .force_state(&id, state, chrono::Utc::now())
-        .ok_or_else(ApiError::app_not_found)?;
+        .ok_or_else(HttpError::app_not_found)?;
     emu.notify();
     ok(app.to_json())
 }
 
 async fn token(body: Bytes) -> R {
-    let b = body_or_empty(&body)?;
+    let b = parse_json_or_empty(&body)?;
     let user = b.get("user").and_then(Value::as_str).unwrap_or("user");
     if user.is_empty() {
         return Err(bad("'user' must not be empty"));
@@ -345,7 +332,7 @@ async fn token(body: Bytes) -> R {
 /// `{name, version, input, ...}`: what `GET .../templates/{name}/{version}` (and `/schema`) answer from
 /// now on; other detail fields default to the catalogue's (or empty ones for a new name).
 async fn set_template(State(emu): S, body: Bytes) -> R {
-    let Value::Object(fields) = parse_body(&body)? else {
+    let Value::Object(fields) = parse_json(&body)? else {
         return Err(bad("a JSON object {name, version, input} is expected"));
     };
     let text = |k: &str| {

@@ -1,7 +1,7 @@
 //! The shared server state: data, clock, settings, faults and the request log.
 
 use crate::seed::{self, GenSizes, SeedKind};
-use crate::store::{Rules, Store};
+use crate::store::Store;
 use crate::util::PagesMode;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
@@ -33,11 +33,9 @@ fn ser_unknown<S: serde::Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Settings {
-    pub fn rules(&self) -> Rules {
-        Rules {
-            validation_status: StatusCode::from_u16(self.validation_status)
-                .unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
-        }
+    /// The status of input-validation refusals (`{"errors": [...]}` bodies).
+    pub fn validation_status(&self) -> StatusCode {
+        StatusCode::from_u16(self.validation_status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
     }
 }
 

@@ -7,9 +7,11 @@ pub mod catalog;
 pub mod control;
 pub mod emu;
 pub mod logs;
+pub mod schema;
 pub mod seed;
 pub mod server;
 pub mod store;
 pub mod util;
+pub mod validation;
 
 pub use server::{start, Options, Running};

@@ -71,13 +71,7 @@ fn new_app(
 /// Walks an app through `path` (states after `queued`), one minute per step.
 fn walk(rec: &mut Record, path: &[&str]) {
     let t0 = rec.app.created_at;
-    rec.events.push(Event {
-        created_at: t0,
-        state: "queued".into(),
-        reason: Some("App instance created".into()),
-        message: None,
-        resources: vec![],
-    });
+    rec.events.push(Event::created(t0));
     for (i, st) in path.iter().enumerate() {
         let at = t0 + Duration::minutes(i as i64 + 1);
         let (reason, msg) = match *st {

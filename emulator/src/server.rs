@@ -4,7 +4,7 @@
 use crate::emu::{Emu, Fault, Settings};
 use crate::logs::{DropAfter, Firehose};
 use crate::seed::{GenSizes, SeedKind};
-use crate::util::{json_response, text_response, ApiError, PagesMode};
+use crate::util::{json_response, text_response, HttpError, PagesMode};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -145,7 +145,7 @@ pub struct Running {
 }
 
 fn not_found() -> Response {
-    ApiError::not_found().into_response()
+    HttpError::not_found().into_response()
 }
 
 /// ServeDir plus the MIME types browsers insist on for modules and wasm.
@@ -195,7 +195,7 @@ pub fn build_router(emu: Arc<Emu>, opts: &Options) -> Router {
         }
     }
     let r = r.method_not_allowed_fallback(|| async {
-        ApiError::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+        HttpError::detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
     });
     let r = match root {
         Some(svc) => r.fallback_service(svc),
@@ -443,7 +443,7 @@ fn with_request_id(mut res: Response, id: &str) -> Response {
 }
 
 fn too_large() -> Response {
-    ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large").into_response()
+    HttpError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large").into_response()
 }
 
 async fn front(
@@ -454,7 +454,7 @@ async fn front(
     let is_control = req.uri().path().starts_with("/_emulator/");
     let (mut parts, body) = req.into_parts();
     if is_control && emu.control && !control_allowed(&parts) {
-        return Ok(ApiError::detail(
+        return Ok(HttpError::detail(
             StatusCode::FORBIDDEN,
             "control API: only from a loopback Host and without a cross-origin Origin",
         )

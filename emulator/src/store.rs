@@ -1,8 +1,10 @@
-//! App records and their state machine. Pure data: no HTTP, no async.
+//! App records and their state machine. Pure data: no HTTP, no async. Requests arrive already
+//! checked (validation.rs); a refusal is a `StoreError`, which the API layer turns into an answer.
 
 use crate::catalog::{self, Template};
-use crate::util::{json_path, ts, typed_values, ApiError};
-use axum::http::StatusCode;
+use crate::schema::{self, is_instance_ref, Violation};
+use crate::util::{json_path, ts, typed_values};
+use crate::validation::{BodyError, ConfigureRequest, InstallRequest};
 use chrono::{DateTime, Duration as CDuration, Utc};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -72,6 +74,17 @@ pub struct Event {
 }
 
 impl Event {
+    /// The first event of every app.
+    pub fn created(at: DateTime<Utc>) -> Event {
+        Event {
+            created_at: at,
+            state: "queued".into(),
+            reason: Some("App instance created".into()),
+            message: None,
+            resources: vec![],
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "created_at": ts(&self.created_at),
@@ -316,7 +329,8 @@ const STEP_PROGRESSING: f64 = 3.0;
 const STEP_CONFIGURE: f64 = 2.0;
 const STEP_UNINSTALL: f64 = 2.0;
 
-pub struct Scope<'a> {
+/// The cluster/org/project of a v1 route: apps outside it do not exist for that route.
+pub struct ProjectScope<'a> {
     pub cluster: &'a str,
     pub org: &'a str,
     pub project: &'a str,
@@ -331,9 +345,33 @@ pub struct ListFilter {
     pub states: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rules {
-    pub validation_status: StatusCode,
+/// Why the store refused a change.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoreError {
+    AppNotFound,
+    RevisionNotFound,
+    TemplateNotFound {
+        name: String,
+        version: String,
+    },
+    /// The app is uninstalling or uninstalled.
+    Uninstalled,
+    /// The input has a key its schema has no place for (the platform answers 500).
+    UndefinedInputKeys,
+    /// The input or version is not acceptable, each with where and why.
+    Invalid(Vec<Violation>),
+    /// A body field that was checked earlier but is reported only here, where the platform reaches it.
+    Body(BodyError),
+}
+
+impl From<BodyError> for StoreError {
+    fn from(e: BodyError) -> Self {
+        StoreError::Body(e)
+    }
+}
+
+fn invalid(field: &str, message: String) -> StoreError {
+    StoreError::Invalid(vec![(vec![field.to_string()], message)])
 }
 
 #[derive(Default)]
@@ -385,22 +423,22 @@ impl Store {
         self.apps.get(id)
     }
 
-    pub fn get_scoped(&self, id: &str, scope: &Scope) -> Result<&Record, ApiError> {
-        match self.apps.get(id) {
-            Some(r)
-                if r.app.cluster_name == scope.cluster
-                    && r.app.org_name == scope.org
-                    && r.app.project_name == scope.project =>
-            {
-                Ok(r)
-            }
-            _ => Err(ApiError::app_not_found()),
-        }
+    /// The app, when it belongs to `scope`.
+    pub fn get_scoped(&self, id: &str, scope: &ProjectScope) -> Option<&Record> {
+        self.apps.get(id).filter(|r| {
+            r.app.cluster_name == scope.cluster
+                && r.app.org_name == scope.org
+                && r.app.project_name == scope.project
+        })
     }
 
-    fn get_scoped_mut(&mut self, id: &str, scope: &Scope) -> Result<&mut Record, ApiError> {
-        self.get_scoped(id, scope)?;
-        self.apps.get_mut(id).ok_or_else(ApiError::app_not_found)
+    fn get_scoped_mut(
+        &mut self,
+        id: &str,
+        scope: &ProjectScope,
+    ) -> Result<&mut Record, StoreError> {
+        self.get_scoped(id, scope).ok_or(StoreError::AppNotFound)?;
+        self.apps.get_mut(id).ok_or(StoreError::AppNotFound)
     }
 
     /// Applies every transition that is due. Returns whether anything changed.
@@ -476,34 +514,25 @@ impl Store {
     /// POST {v1}/instances.
     pub fn install(
         &mut self,
-        scope: &Scope,
-        body: &Value,
+        scope: &ProjectScope,
+        req: InstallRequest,
         user: &str,
-        rules: Rules,
         At {
             instant: now_i,
             utc: now,
             speed,
         }: At,
-    ) -> Result<App, ApiError> {
-        let obj = body_object(body)?;
-        let name = required_str(obj, "template_name")?;
-        let version = required_str(obj, "template_version")?;
-        let display_name = optional_str(body, "display_name")?;
-        let input = match obj.get("input") {
-            None => json!({}),
-            Some(v @ Value::Object(_)) => v.clone(),
-            Some(other) => return Err(not_a_dict("input", other)),
-        };
+    ) -> Result<App, StoreError> {
+        let InstallRequest {
+            template_name: name,
+            template_version: version,
+            display_name,
+            input,
+        } = req;
         let (t, resolved) = catalog::find(&name)
             .and_then(|t| t.resolve(&version).map(|v| (t, v)))
-            .ok_or_else(|| {
-                ApiError::detail(
-                    StatusCode::NOT_FOUND,
-                    &format!("App template '{name}' version '{version}' not found"),
-                )
-            })?;
-        self.check_input(t, resolved, &input, scope, rules)?;
+            .ok_or(StoreError::TemplateNotFound { name, version })?;
+        self.check_input(t, resolved, &input, scope)?;
         let id = uuid::Uuid::new_v4().to_string();
         let app_name = app_name(scope.org, scope.project, t.name, &id);
         let app = App {
@@ -524,13 +553,7 @@ impl Store {
         };
         let seq = self.next_seq();
         let mut rec = Record::new(app.clone(), input, seq);
-        rec.events.push(Event {
-            created_at: now,
-            state: "queued".into(),
-            reason: Some("App instance created".into()),
-            message: None,
-            resources: vec![],
-        });
+        rec.events.push(Event::created(now));
         self.insert(rec);
         self.schedule(
             &id,
@@ -547,34 +570,20 @@ impl Store {
         t: &'static Template,
         version: &str,
         input: &Value,
-        scope: &Scope,
-        rules: Rules,
-    ) -> Result<(), ApiError> {
-        let schema = t.schema(version);
-        if has_undefined_keys(&schema, input) {
-            return Err(ApiError::internal());
+        scope: &ProjectScope,
+    ) -> Result<(), StoreError> {
+        if schema::has_undefined_keys(&t.schema(version), input) {
+            return Err(StoreError::UndefinedInputKeys);
         }
         let mut errors = Vec::new();
         let resolved = self.resolve_refs(input, scope, &mut vec!["input".to_string()], &mut errors);
         if errors.is_empty() {
-            if let Some(validator) = catalog::validator(t, version) {
-                for e in validator.iter_errors(&resolved) {
-                    let mut path = vec!["input".to_string()];
-                    path.extend(
-                        e.instance_path()
-                            .as_str()
-                            .split('/')
-                            .skip(1)
-                            .map(|s| s.replace("~1", "/").replace("~0", "~")),
-                    );
-                    errors.push((path, e.to_string()));
-                }
-            }
+            errors = schema::violations(t, version, &resolved);
         }
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::errors(rules.validation_status, errors))
+            Err(StoreError::Invalid(errors))
         }
     }
 
@@ -582,9 +591,9 @@ impl Store {
     fn resolve_refs(
         &self,
         v: &Value,
-        scope: &Scope,
+        scope: &ProjectScope,
         path: &mut Vec<String>,
-        errors: &mut Vec<(Vec<String>, String)>,
+        errors: &mut Vec<Violation>,
     ) -> Value {
         match v {
             Value::Object(m) if is_instance_ref(v) => {
@@ -592,7 +601,6 @@ impl Store {
                 let p = m.get("path").and_then(Value::as_str).unwrap_or("$");
                 let target = self
                     .get_scoped(id, scope)
-                    .ok()
                     .and_then(|r| r.output.as_ref())
                     .and_then(|o| json_path(o, p).cloned());
                 match target {
@@ -633,77 +641,56 @@ impl Store {
     /// PUT {v1}/instances/{id}.
     pub fn configure(
         &mut self,
-        scope: &Scope,
+        scope: &ProjectScope,
         id: &str,
-        body: &Value,
+        req: ConfigureRequest,
         user: &str,
-        rules: Rules,
         At {
             instant: now_i,
             utc: now,
             speed,
         }: At,
-    ) -> Result<App, ApiError> {
-        let obj = body_object(body)?;
-        let rec = self.get_scoped(id, scope)?;
+    ) -> Result<App, StoreError> {
+        let rec = self.get_scoped(id, scope).ok_or(StoreError::AppNotFound)?;
         if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
-            return Err(ApiError::detail(
-                StatusCode::CONFLICT,
-                "App instance is uninstalled or being uninstalled",
-            ));
+            return Err(StoreError::Uninstalled);
         }
-        let current = rec.current_revision().cloned();
         let t = rec.template().ok_or_else(|| {
-            ApiError::errors(
-                rules.validation_status,
-                vec![(
-                    vec!["template_name".into()],
-                    "The app's template no longer exists".into(),
-                )],
+            invalid(
+                "template_name",
+                "The app's template no longer exists".into(),
             )
         })?;
         let mut version = rec.app.template_version.clone();
-        match obj.get("template_version") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(v)) => {
-                let resolved = t.resolve(v).ok_or_else(|| {
-                    ApiError::errors(
-                        rules.validation_status,
-                        vec![(
-                            vec!["template_version".into()],
-                            format!("Unknown version '{v}' of template '{}'", t.name),
-                        )],
-                    )
-                })?;
-                let cur_idx = t.version_index(&version);
-                let new_idx = t.version_index(resolved);
-                if let (Some(c), Some(n)) = (cur_idx, new_idx) {
-                    if n < c {
-                        return Err(ApiError::errors(
-                            rules.validation_status,
-                            vec![(
-                                vec!["template_version".into()],
-                                format!("Cannot downgrade from '{version}' to '{resolved}'"),
-                            )],
-                        ));
-                    }
+        if let Some(v) = req.template_version? {
+            let resolved = t.resolve(&v).ok_or_else(|| {
+                invalid(
+                    "template_version",
+                    format!("Unknown version '{v}' of template '{}'", t.name),
+                )
+            })?;
+            if let (Some(c), Some(n)) = (t.version_index(&version), t.version_index(resolved)) {
+                if n < c {
+                    return Err(invalid(
+                        "template_version",
+                        format!("Cannot downgrade from '{version}' to '{resolved}'"),
+                    ));
                 }
-                version = resolved.to_string();
             }
-            Some(other) => return Err(not_a_string("template_version", other)),
+            version = resolved.to_string();
         }
-        let input = match obj.get("input") {
-            None | Some(Value::Null) => current
-                .as_ref()
+        let input = match req.input? {
+            Some(v) => v,
+            None => rec
+                .current_revision()
                 .map(|r| r.input.clone())
                 .unwrap_or(json!({})),
-            Some(v @ Value::Object(_)) => v.clone(),
-            Some(other) => return Err(not_a_dict("input", other)),
         };
-        let comment = optional_str(body, "comment")?;
-        let display_name =
-            optional_str(body, "display_name")?.unwrap_or_else(|| rec.app.display_name.clone());
-        self.check_input(t, &version, &input, scope, rules)?;
+        let comment = req.comment?;
+        let display_name = req
+            .display_name?
+            .unwrap_or_else(|| rec.app.display_name.clone());
+        self.check_input(t, &version, &input, scope)?;
         let rec = self.get_scoped_mut(id, scope)?;
         rec.new_revision(
             user,
@@ -729,7 +716,7 @@ impl Store {
     /// POST {v1}/instances/{id}/revisions/{n}/rollback.
     pub fn rollback(
         &mut self,
-        scope: &Scope,
+        scope: &ProjectScope,
         id: &str,
         number: u32,
         comment: Option<String>,
@@ -739,20 +726,17 @@ impl Store {
             utc: now,
             speed,
         }: At,
-    ) -> Result<App, ApiError> {
+    ) -> Result<App, StoreError> {
         let rec = self.get_scoped_mut(id, scope)?;
         if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
-            return Err(ApiError::detail(
-                StatusCode::CONFLICT,
-                "App instance is uninstalled or being uninstalled",
-            ));
+            return Err(StoreError::Uninstalled);
         }
         let target = rec
             .revisions
             .iter()
             .find(|r| r.number == number)
             .cloned()
-            .ok_or_else(|| ApiError::detail(StatusCode::NOT_FOUND, "Revision not found"))?;
+            .ok_or(StoreError::RevisionNotFound)?;
         rec.new_revision(
             user,
             comment,
@@ -777,7 +761,7 @@ impl Store {
     /// DELETE {v1}/instances/{id}.
     pub fn uninstall(
         &mut self,
-        scope: &Scope,
+        scope: &ProjectScope,
         id: &str,
         force: bool,
         At {
@@ -785,10 +769,10 @@ impl Store {
             utc: now,
             speed,
         }: At,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let rec = self.get_scoped_mut(id, scope)?;
         match (rec.app.state.as_str(), force) {
-            ("uninstalled", _) => return Err(ApiError::app_not_found()),
+            ("uninstalled", _) => return Err(StoreError::AppNotFound),
             ("uninstalling", false) => return Ok(()),
             _ => {}
         }
@@ -802,6 +786,17 @@ impl Store {
         } else {
             self.schedule(id, &[(STEP_UNINSTALL, "uninstalled")], now_i, speed);
         }
+        Ok(())
+    }
+
+    /// POST {v1}/instances/{id}/output: replaces the app's outputs.
+    pub fn set_output(
+        &mut self,
+        scope: &ProjectScope,
+        id: &str,
+        output: Value,
+    ) -> Result<(), StoreError> {
+        self.get_scoped_mut(id, scope)?.output = Some(output);
         Ok(())
     }
 
@@ -837,120 +832,20 @@ impl Store {
     }
 }
 
-/// The body as a JSON object, or FastAPI's 422 for any other JSON value.
-fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| {
-        ApiError::validation(
-            &["body"],
-            "model_attributes_type",
-            "Input should be a valid dictionary or object to extract fields from",
-            body.clone(),
-        )
-    })
-}
-
-/// FastAPI's 422 for a `body.<key>` that is not a string.
-pub fn not_a_string(key: &str, input: &Value) -> ApiError {
-    ApiError::validation(
-        &["body", key],
-        "string_type",
-        "Input should be a valid string",
-        input.clone(),
-    )
-}
-
-/// FastAPI's 422 for a `body.<key>` that is not an object.
-pub fn not_a_dict(key: &str, input: &Value) -> ApiError {
-    ApiError::validation(
-        &["body", key],
-        "dict_type",
-        "Input should be a valid dictionary",
-        input.clone(),
-    )
-}
-
-fn required_str(obj: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
-    match obj.get(key) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        None => Err(ApiError::validation(
-            &["body", key],
-            "missing",
-            "Field required",
-            Value::Object(obj.clone()),
-        )),
-        Some(other) => Err(not_a_string(key, other)),
-    }
-}
-
-/// An optional string field of the body: absent and `null` are `None`, any other non-string is a 422.
-pub fn optional_str(body: &Value, key: &str) -> Result<Option<String>, ApiError> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(not_a_string(key, other)),
-    }
-}
-
-pub fn is_instance_ref(v: &Value) -> bool {
-    v.get("type").and_then(Value::as_str) == Some("app-instance-ref")
-}
-
-/// True when `input` has a key that `schema` has no place for (no `$ref` in our schemas).
-pub fn has_undefined_keys(schema: &Value, input: &Value) -> bool {
-    if is_instance_ref(input) {
-        return false;
-    }
-    match input {
-        Value::Object(m) => {
-            let props = schema.get("properties").and_then(Value::as_object);
-            let extra = schema.get("additionalProperties");
-            for (k, v) in m {
-                match props.and_then(|p| p.get(k)) {
-                    Some(sub) => {
-                        if has_undefined_keys(sub, v) {
-                            return true;
-                        }
-                    }
-                    None => match extra {
-                        Some(Value::Bool(true)) => {}
-                        Some(sub @ Value::Object(_)) => {
-                            if has_undefined_keys(sub, v) {
-                                return true;
-                            }
-                        }
-                        _ if props.is_none()
-                            && schema.get("type").and_then(Value::as_str) != Some("object") => {}
-                        _ => return true,
-                    },
-                }
-            }
-            false
-        }
-        Value::Array(a) => match schema.get("items") {
-            Some(items) => a.iter().any(|v| has_undefined_keys(items, v)),
-            None => false,
-        },
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn scope() -> Scope<'static> {
-        Scope {
+    fn scope() -> ProjectScope<'static> {
+        ProjectScope {
             cluster: "default",
             org: "superorg",
             project: "alpha",
         }
     }
-    const RULES: Rules = Rules {
-        validation_status: StatusCode::UNPROCESSABLE_ENTITY,
-    };
-
-    fn install(store: &mut Store, body: Value, speed: f64) -> Result<App, ApiError> {
-        store.install(&scope(), &body, "alice", RULES, At::now(speed))
+    fn install(store: &mut Store, body: Value, speed: f64) -> Result<App, StoreError> {
+        let req = InstallRequest::from_body(&body)?;
+        store.install(&scope(), req, "alice", At::now(speed))
     }
 
     /// The plainest install: the latest shell, instant mode.
@@ -970,12 +865,13 @@ mod tests {
         body: Value,
         user: &str,
         now: DateTime<Utc>,
-    ) -> Result<App, ApiError> {
+    ) -> Result<App, StoreError> {
         let at = At {
             utc: now,
             ..At::now(0.0)
         };
-        store.configure(&scope(), id, &body, user, RULES, at)
+        let req = ConfigureRequest::from_body(&body)?;
+        store.configure(&scope(), id, req, user, at)
     }
 
     fn rollback(
@@ -984,7 +880,7 @@ mod tests {
         n: u32,
         comment: Option<&str>,
         user: &str,
-    ) -> Result<App, ApiError> {
+    ) -> Result<App, StoreError> {
         store.rollback(
             &scope(),
             id,
@@ -995,7 +891,7 @@ mod tests {
         )
     }
 
-    fn uninstall(store: &mut Store, id: &str, force: bool, speed: f64) -> Result<(), ApiError> {
+    fn uninstall(store: &mut Store, id: &str, force: bool, speed: f64) -> Result<(), StoreError> {
         store.uninstall(&scope(), id, force, At::now(speed))
     }
 
@@ -1033,9 +929,11 @@ mod tests {
         let app = s
             .install(
                 &scope(),
-                &json!({"template_name": "shell", "template_version": "v25.5.1"}),
+                InstallRequest::from_body(
+                    &json!({"template_name": "shell", "template_version": "v25.5.1"}),
+                )
+                .unwrap(),
                 "u",
-                RULES,
                 At {
                     instant: start,
                     utc: Utc::now(),
@@ -1093,7 +991,7 @@ mod tests {
             Utc::now(),
         )
         .unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
         let a = rollback(&mut s, &app.id, 1, Some("back"), "carol").unwrap();
         assert_eq!(a.state, "progressing");
         let rec = s.get(&app.id).unwrap();
@@ -1104,7 +1002,23 @@ mod tests {
         assert_eq!(cur.comment.as_deref(), Some("back"));
         assert_eq!(rec.app.template_version, "v25.5.1");
         let e = rollback(&mut s, &app.id, 99, None, "c").unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+        assert_eq!(e, StoreError::RevisionNotFound);
+    }
+
+    #[test]
+    fn configure_reports_a_bad_field_where_it_always_did() {
+        let mut s = Store::default();
+        let a = install_shell(&mut s);
+        s.advance(Instant::now(), Utc::now());
+        let bad_input = json!({"input": 1});
+        let e = configure(&mut s, "nope", bad_input.clone(), "u", Utc::now()).unwrap_err();
+        assert_eq!(e, StoreError::AppNotFound);
+        let body = json!({"template_version": "v0", "input": 1});
+        let e = configure(&mut s, &a.id, body, "u", Utc::now()).unwrap_err();
+        assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+        let e = configure(&mut s, &a.id, bad_input, "u", Utc::now()).unwrap_err();
+        assert!(matches!(e, StoreError::Body(_)), "{e:?}");
+        assert_eq!(s.get(&a.id).unwrap().revisions.len(), 1);
     }
 
     #[test]
@@ -1129,23 +1043,23 @@ mod tests {
             .collect();
         assert_eq!(last, vec!["uninstalled", "uninstalling"]);
         let e = uninstall(&mut s, &b.id, false, 0.0).unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+        assert_eq!(e, StoreError::AppNotFound);
         // Configure after uninstall is a conflict.
         let e = configure(&mut s, &a.id, json!({}), "u", Utc::now()).unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::CONFLICT);
+        assert_eq!(e, StoreError::Uninstalled);
     }
 
     #[test]
     fn scoping_hides_apps_of_other_projects() {
         let mut s = Store::default();
         let a = install_shell(&mut s);
-        let other = Scope {
+        let other = ProjectScope {
             cluster: "default",
             org: "superorg",
             project: "test3",
         };
-        assert!(s.get_scoped(&a.id, &other).is_err());
-        assert!(s.get_scoped(&a.id, &scope()).is_ok());
+        assert!(s.get_scoped(&a.id, &other).is_none());
+        assert!(s.get_scoped(&a.id, &scope()).is_some());
     }
 
     #[test]
@@ -1157,11 +1071,11 @@ mod tests {
             0.0,
         )
         .unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::NOT_FOUND);
+        assert!(matches!(e, StoreError::TemplateNotFound { .. }), "{e:?}");
         let e = install(&mut s, json!({"template_version": "latest"}), 0.0).unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(e, StoreError::Body(_)), "{e:?}");
         let e = install(&mut s, json!([1]), 0.0).unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(e, StoreError::Body(_)), "{e:?}");
         // Schema violation: preset required for jupyter.
         let e = install(
             &mut s,
@@ -1169,7 +1083,7 @@ mod tests {
             0.0,
         )
         .unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
         // Undefined key: 500 like the platform.
         let e = install(
             &mut s,
@@ -1177,9 +1091,9 @@ mod tests {
             0.0,
         )
         .unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e, StoreError::UndefinedInputKeys);
         let e = install(&mut s, json!({"template_name": "shell", "template_version": "v25.5.1", "input": {"preset": {"name": "x", "bogus": 1}}}), 0.0).unwrap_err();
-        assert_eq!(e.0.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(e, StoreError::UndefinedInputKeys);
         assert!(s.apps.is_empty());
     }
 
@@ -1262,22 +1176,5 @@ mod tests {
             "synthetic event 0"
         );
         assert!(rec.event_newest_first(6).is_none());
-    }
-
-    #[test]
-    fn undefined_keys_walker() {
-        let schema = catalog::find("postgres").unwrap().schema("v25.6.0");
-        assert!(!has_undefined_keys(
-            &schema,
-            &json!({"preset": {"name": "a"}, "users": [{"name": "x"}]})
-        ));
-        assert!(has_undefined_keys(
-            &schema,
-            &json!({"users": [{"name": "x", "extra": 1}]})
-        ));
-        assert!(!has_undefined_keys(
-            &schema,
-            &json!({"preset": {"type": "app-instance-ref", "instance_id": "x", "path": "$"}})
-        ));
     }
 }

@@ -47,9 +47,9 @@ pub fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
 
 /// An error answer, built where the error is found.
 #[derive(Debug)]
-pub struct ApiError(pub Box<Response>);
+pub struct HttpError(pub Box<Response>);
 
-impl IntoResponse for ApiError {
+impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
         *self.0
     }
@@ -75,12 +75,12 @@ pub fn text_response(status: StatusCode, s: &str) -> Response {
     r
 }
 
-impl ApiError {
+impl HttpError {
     pub fn from_response(r: Response) -> Self {
-        ApiError(Box::new(r))
+        HttpError(Box::new(r))
     }
     pub fn detail(status: StatusCode, msg: &str) -> Self {
-        ApiError::from_response(json_response(status, &json!({ "detail": msg })))
+        HttpError::from_response(json_response(status, &json!({ "detail": msg })))
     }
     pub fn not_found() -> Self {
         Self::detail(StatusCode::NOT_FOUND, "Not Found")
@@ -88,12 +88,15 @@ impl ApiError {
     pub fn app_not_found() -> Self {
         Self::detail(StatusCode::NOT_FOUND, "App instance not found")
     }
+    pub fn revision_not_found() -> Self {
+        Self::detail(StatusCode::NOT_FOUND, "Revision not found")
+    }
     pub fn unauthorized() -> Self {
         Self::detail(StatusCode::UNAUTHORIZED, "Not authenticated")
     }
     /// FastAPI's request-validation shape.
     pub fn validation(loc: &[&str], typ: &str, msg: &str, input: Value) -> Self {
-        ApiError::from_response(json_response(
+        HttpError::from_response(json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({ "detail": [{ "type": typ, "loc": loc, "msg": msg, "input": input }] }),
         ))
@@ -104,10 +107,10 @@ impl ApiError {
             .into_iter()
             .map(|(path, message)| json!({ "path": path, "message": message }))
             .collect();
-        ApiError::from_response(json_response(status, &json!({ "errors": items })))
+        HttpError::from_response(json_response(status, &json!({ "errors": items })))
     }
     pub fn internal() -> Self {
-        ApiError::from_response(text_response(
+        HttpError::from_response(text_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
         ))
@@ -151,8 +154,9 @@ pub enum PagesMode {
     Omit,
 }
 
+/// The page a list request asked for: `page` (from 1) of `size` items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageReq {
+pub struct PageWindow {
     pub page: usize,
     pub size: usize,
 }
@@ -163,12 +167,12 @@ fn int_param(
     default: usize,
     min: usize,
     max: usize,
-) -> Result<usize, ApiError> {
+) -> Result<usize, HttpError> {
     let Some(raw) = q.get(key) else {
         return Ok(default);
     };
     let n: i64 = raw.trim().parse().map_err(|_| {
-        ApiError::validation(
+        HttpError::validation(
             &["query", key],
             "int_parsing",
             "Input should be a valid integer, unable to parse string as an integer",
@@ -176,7 +180,7 @@ fn int_param(
         )
     })?;
     if n < min as i64 {
-        return Err(ApiError::validation(
+        return Err(HttpError::validation(
             &["query", key],
             "greater_than_equal",
             &format!("Input should be greater than or equal to {min}"),
@@ -184,7 +188,7 @@ fn int_param(
         ));
     }
     if n > max as i64 {
-        return Err(ApiError::validation(
+        return Err(HttpError::validation(
             &["query", key],
             "less_than_equal",
             &format!("Input should be less than or equal to {max}"),
@@ -195,14 +199,14 @@ fn int_param(
 }
 
 /// fastapi-pagination's `page` (≥ 1, default 1) and `size` (1–100, default 50).
-pub fn page_req(q: &Query) -> Result<PageReq, ApiError> {
-    Ok(PageReq {
+pub fn page_window(q: &Query) -> Result<PageWindow, HttpError> {
+    Ok(PageWindow {
         page: int_param(q, "page", 1, 1, i64::MAX as usize)?,
         size: int_param(q, "size", 50, 1, 100)?,
     })
 }
 
-impl PageReq {
+impl PageWindow {
     /// The index range of this page within `total` items.
     pub fn range(&self, total: usize) -> std::ops::Range<usize> {
         let start = (self.page - 1).saturating_mul(self.size).min(total);
@@ -322,22 +326,24 @@ mod tests {
     #[test]
     fn pagination_defaults_bounds_and_envelope() {
         let q = Query::parse(None);
-        let p = page_req(&q).unwrap();
-        assert_eq!(p, PageReq { page: 1, size: 50 });
+        let p = page_window(&q).unwrap();
+        assert_eq!(p, PageWindow { page: 1, size: 50 });
         assert_eq!(p.range(120), 0..50);
-        let p3 = page_req(&Query::parse(Some("page=3&size=50"))).unwrap();
+        let p3 = page_window(&Query::parse(Some("page=3&size=50"))).unwrap();
         assert_eq!(p3.range(120), 100..120);
         assert_eq!(
-            page_req(&Query::parse(Some("page=9"))).unwrap().range(120),
+            page_window(&Query::parse(Some("page=9")))
+                .unwrap()
+                .range(120),
             120..120
         );
         for bad in [
             "page=0", "size=0", "size=101", "page=x", "page=-1", "size=1.5",
         ] {
-            let e = page_req(&Query::parse(Some(bad))).unwrap_err();
+            let e = page_window(&Query::parse(Some(bad))).unwrap_err();
             assert_eq!(e.0.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         }
-        assert!(page_req(&Query::parse(Some("size=100&page=1"))).is_ok());
+        assert!(page_window(&Query::parse(Some("size=100&page=1"))).is_ok());
         let env = p.envelope(vec![], 0, PagesMode::Ceil);
         assert_eq!(env["pages"], 0);
         assert_eq!(p.envelope(vec![], 101, PagesMode::Ceil)["pages"], 3);
