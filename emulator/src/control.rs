@@ -138,7 +138,7 @@ async fn settings(State(emu): S, body: Bytes) -> R {
     ok(serde_json::to_value(s).unwrap_or(Value::Null))
 }
 
-pub fn parse_fault(b: &Value) -> Result<Fault, HttpError> {
+fn parse_fault(b: &Value) -> Result<Fault, HttpError> {
     let path = b
         .get("path")
         .and_then(Value::as_str)

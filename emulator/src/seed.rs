@@ -238,7 +238,7 @@ pub fn generated(s: &mut Store, sizes: GenSizes) {
 }
 
 /// About `bytes` bytes of archive (line lengths vary a little).
-pub fn archive_lines_for_bytes(rec: &Record, bytes: usize) -> usize {
+fn archive_lines_for_bytes(rec: &Record, bytes: usize) -> usize {
     let sample = crate::logs::archive_text(rec, 0).len().max(1);
     bytes.div_ceil(sample)
 }

@@ -181,7 +181,7 @@ fn static_service(
     }))
 }
 
-pub fn build_router(emu: Arc<Emu>, opts: &Options) -> Router {
+fn build_router(emu: Arc<Emu>, opts: &Options) -> Router {
     let mut r = crate::api::router().merge(crate::logs::router());
     if emu.control {
         r = r.merge(crate::control::router());
@@ -384,7 +384,7 @@ fn is_loopback(host: &str) -> bool {
 
 /// Control routes only for loopback Hosts and same-origin (or no) Origins, so that a web page a
 /// browser has open cannot drive them (DNS rebinding gives a foreign Host; a cross-site fetch an Origin).
-pub fn control_allowed(parts: &axum::http::request::Parts) -> bool {
+fn control_allowed(parts: &axum::http::request::Parts) -> bool {
     let host = parts
         .headers
         .get(header::HOST)

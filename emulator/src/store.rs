@@ -135,7 +135,7 @@ pub struct Record {
     pub archive_lines: usize,
 }
 
-pub const DEFAULT_ARCHIVE_LINES: usize = 40;
+const DEFAULT_ARCHIVE_LINES: usize = 40;
 
 impl Record {
     pub fn new(app: App, input: Value, seq: u64) -> Self {
@@ -264,29 +264,24 @@ impl Record {
         }
     }
 
-    fn new_revision(
-        &mut self,
-        creator: &str,
-        comment: Option<String>,
-        template_version: String,
-        display_name: String,
-        input: Value,
-        now: DateTime<Utc>,
-    ) {
-        let number = self.revisions.last().map(|r| r.number + 1).unwrap_or(1);
+    /// Makes `rev` the current revision (numbered here, closing the previous one) and its version and
+    /// display name the app's.
+    fn push_revision(&mut self, mut rev: Revision) {
+        rev.number = self.revisions.last().map(|r| r.number + 1).unwrap_or(1);
         if let Some(last) = self.revisions.last_mut() {
-            last.end_at = Some(now);
+            last.end_at = Some(rev.created_at);
         }
-        self.revisions.push(Revision {
-            number,
-            creator: creator.to_string(),
-            comment,
-            created_at: now,
-            end_at: None,
-            template_version,
-            display_name,
-            input,
-        });
+        self.app.template_version = rev.template_version.clone();
+        self.app.display_name = rev.display_name.clone();
+        self.revisions.push(rev);
+    }
+
+    /// Configure and rollback are refused once an uninstall has started.
+    fn check_configurable(&self) -> Result<(), StoreError> {
+        if matches!(self.app.state.as_str(), "uninstalling" | "uninstalled") {
+            return Err(StoreError::Uninstalled);
+        }
+        Ok(())
     }
 }
 
@@ -645,16 +640,10 @@ impl Store {
         id: &str,
         req: ConfigureRequest,
         user: &str,
-        At {
-            instant: now_i,
-            utc: now,
-            speed,
-        }: At,
+        at: At,
     ) -> Result<App, StoreError> {
         let rec = self.get_scoped(id, scope).ok_or(StoreError::AppNotFound)?;
-        if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
-            return Err(StoreError::Uninstalled);
-        }
+        rec.check_configurable()?;
         let t = rec.template().ok_or_else(|| {
             invalid(
                 "template_name",
@@ -691,26 +680,18 @@ impl Store {
             .display_name?
             .unwrap_or_else(|| rec.app.display_name.clone());
         self.check_input(t, &version, &input, scope)?;
-        let rec = self.get_scoped_mut(id, scope)?;
-        rec.new_revision(
-            user,
+        let rev = Revision {
+            number: 0,
+            creator: user.to_string(),
             comment,
-            version.clone(),
-            display_name.clone(),
+            created_at: at.utc,
+            end_at: None,
+            template_version: version,
+            display_name,
             input,
-            now,
-        );
-        rec.app.template_version = version;
-        rec.app.display_name = display_name;
-        rec.transition(
-            "progressing",
-            now,
-            "Configuration updated",
-            Some("Applying the new configuration"),
-        );
-        let app = rec.app.clone();
-        self.schedule(id, &[(STEP_CONFIGURE, "healthy")], now_i, speed);
-        Ok(app)
+        };
+        let reason = ("Configuration updated", "Applying the new configuration");
+        self.apply_revision(id, scope, rev, reason, at)
     }
 
     /// POST {v1}/instances/{id}/revisions/{n}/rollback.
@@ -721,40 +702,40 @@ impl Store {
         number: u32,
         comment: Option<String>,
         user: &str,
-        At {
-            instant: now_i,
-            utc: now,
-            speed,
-        }: At,
+        at: At,
     ) -> Result<App, StoreError> {
-        let rec = self.get_scoped_mut(id, scope)?;
-        if matches!(rec.app.state.as_str(), "uninstalling" | "uninstalled") {
-            return Err(StoreError::Uninstalled);
-        }
+        let rec = self.get_scoped(id, scope).ok_or(StoreError::AppNotFound)?;
+        rec.check_configurable()?;
         let target = rec
             .revisions
             .iter()
             .find(|r| r.number == number)
-            .cloned()
             .ok_or(StoreError::RevisionNotFound)?;
-        rec.new_revision(
-            user,
+        let rev = Revision {
+            creator: user.to_string(),
             comment,
-            target.template_version.clone(),
-            target.display_name.clone(),
-            target.input.clone(),
-            now,
-        );
-        rec.app.template_version = target.template_version;
-        rec.app.display_name = target.display_name;
-        rec.transition(
-            "progressing",
-            now,
-            "Rollback",
-            Some(&format!("Rolling back to revision {number}")),
-        );
+            created_at: at.utc,
+            end_at: None,
+            ..target.clone()
+        };
+        let message = format!("Rolling back to revision {number}");
+        self.apply_revision(id, scope, rev, ("Rollback", &message), at)
+    }
+
+    /// Makes `rev` current and starts applying it: `progressing` now, `healthy` after a while.
+    fn apply_revision(
+        &mut self,
+        id: &str,
+        scope: &ProjectScope,
+        rev: Revision,
+        (reason, message): (&str, &str),
+        at: At,
+    ) -> Result<App, StoreError> {
+        let rec = self.get_scoped_mut(id, scope)?;
+        rec.push_revision(rev);
+        rec.transition("progressing", at.utc, reason, Some(message));
         let app = rec.app.clone();
-        self.schedule(id, &[(STEP_CONFIGURE, "healthy")], now_i, speed);
+        self.schedule(id, &[(STEP_CONFIGURE, "healthy")], at.instant, at.speed);
         Ok(app)
     }
 
