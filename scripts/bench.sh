@@ -3,7 +3,7 @@
 # plain JavaScript and the real Python apolo-sdk, all against one emulator built in release mode (so the
 # numbers are the clients' and not a debug server's), plus a no-network CPU comparison. Prints one table
 # and writes test-output/bench.json; see the README's "Size and speed" section. Not part of `make test`:
-# nothing here asserts a time. BENCH_RUNS=N sets the interleaved rounds (default 5).
+# nothing here asserts a time. BENCH_RUNS=N sets the interleaved rounds (default 7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x tests/conformance/.venv/bin/python ] || { echo "tests/conformance/.venv is missing: run scripts/setup.sh" >&2; exit 1; }

@@ -8,9 +8,10 @@
 // Runs are interleaved (every client once per round, in a rotating order) so that the noise of a shared
 // machine hits all of them alike; each figure is the median over the rounds. Nothing asserts a time:
 // it prints one table and writes test-output/bench.json.
-// BENCH_RUNS (default 5) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
+// BENCH_RUNS (default 7) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { performance } from 'node:perf_hooks';
@@ -18,14 +19,14 @@ import WebSocket from 'ws';
 import { ApoloClient } from 'apolo-apps';
 import { ROOT, startEmulator } from './helpers.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ONLY = process.env.BENCH_ONLY ?? '';
 const APPS = 5000; // 100 pages of 50
 const EVENTS = 2000; // 40 pages of 50
 const LOG_BYTES = 16 * 1024 * 1024;
-const GETS = 200; // sequential gets per round, for the p50
-const CPU_GETS = 2000;
-const CPU_PAGES = 300;
+const GETS = 100; // sequential gets per round, for the p50
+const CPU_GETS = 1000;
+const CPU_PAGES = 150;
 const PY = path.join(ROOT, 'tests/conformance/.venv/bin/python');
 // Generated ids are {i:08x}-0000-4000-8000-000000000000 with states in rotation; i = 4 is `errored`,
 // so its log stream is the archive alone and then closes.
@@ -280,6 +281,7 @@ async function startChromium() {
 // ---- rounds -------------------------------------------------------------------------------------------
 const samples = {}; // "measure/client" -> one value per round
 const raw = {}; // the same, as the clients answered (times, counts, bytes)
+const loads = []; // the machine's 1-minute load average after each round
 
 // A measure: its clients, each answering a result that `value` turns into the round's figure.
 function measure(name, unit, value, clients) {
@@ -333,7 +335,8 @@ try {
         (raw[`${m.name}/${who}`] ??= []).push(r.times ? { p50: p50(r.times), max: Math.max(...r.times) } : r);
       }
     }
-    process.stderr.write(`[bench] round ${round + 1}/${RUNS} done\n`);
+    loads.push(os.loadavg()[0]);
+    process.stderr.write(`[bench] round ${round + 1}/${RUNS} done (load average ${loads.at(-1).toFixed(1)})\n`);
   }
 
   const med = (key) => median(samples[key]);
@@ -346,8 +349,11 @@ try {
     const b = med(baseKey);
     const ratio = a / b;
     const met = target === undefined ? undefined : (higher ? ratio >= target : ratio <= target);
+    // The same ratio within each round (the clients ran side by side): its spread shows the noise.
+    const perRound = samples[key].map((x, i) => x / samples[baseKey][i]);
     rows.push({ what, unit, apolo_apps: a, baseline: b, baseline_name: baseName, ratio, higher_is_better: higher,
-      target, met, apolo_apps_range: spread(key), baseline_range: spread(baseKey) });
+      target, met, ratio_range: [Math.min(...perRound), Math.max(...perRound)],
+      apolo_apps_range: spread(key), baseline_range: spread(baseKey) });
   };
   row('CPU, no network: get', 'cpu get/pkg', 'cpu get/plain', 'plain path (same canned fetch + JSON.parse + Dates)', 'µs/call', false, 2);
   row('CPU, no network: list page of 50', 'cpu list page/pkg', 'cpu list page/plain', 'plain path (same canned fetch + JSON.parse + Dates)', 'µs/page', false, 1.5);
@@ -371,20 +377,23 @@ try {
   const targetText = (r) => (r.target === undefined ? '' : r.higher_is_better
     ? `≥ ${r.target === 1 / 1.2 ? '0.83 (time ≤ 1.2×)' : r.target}` : `≤ ${r.target}`);
   const lines = [
-    '| measurement | apolo-apps | baseline | ratio | target | |',
-    '|---|---|---|---|---|---|',
+    '| measurement | apolo-apps | baseline | ratio | ratio per round | target | |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.what} | ${fmt(r.apolo_apps)} ${r.unit} | ${fmt(r.baseline)} ${r.unit} (${r.baseline_name}) | ` +
-      `×${r.ratio.toFixed(2)} | ${targetText(r)} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`),
+      `×${r.ratio.toFixed(2)} | ${r.ratio_range.map((x) => x.toFixed(2)).join('–')} | ${targetText(r)} | ` +
+      `${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`),
   ];
   console.log(lines.join('\n'));
-  console.log(`(median of ${RUNS} interleaved rounds; ratio = apolo-apps / baseline of the figure shown; ` +
-    `Node ${process.version}${chromium ? `, Chromium ${chromium.version}` : ''})`);
+  console.log(`(median of ${RUNS} interleaved rounds; ratio = apolo-apps / baseline of the figure shown, ` +
+    'of the medians, and its lowest–highest value within single rounds; ' +
+    `Node ${process.version}${chromium ? `, Chromium ${chromium.version}` : ''}; ${os.cpus().length} CPUs, ` +
+    `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the rounds)`);
 
   const out = path.join(ROOT, 'test-output');
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, 'bench.json'), JSON.stringify({
     date: new Date().toISOString(), node: process.version, chromium: chromium?.version, sdk: sdk?.version,
-    runs: RUNS, sizes: { apps: APPS, events: EVENTS, logBytes: LOG_BYTES, gets: GETS, cpuGets: CPU_GETS, cpuPages: CPU_PAGES },
+    runs: RUNS, cpus: os.cpus().length, load_averages: loads, sizes: { apps: APPS, events: EVENTS, logBytes: LOG_BYTES, gets: GETS, cpuGets: CPU_GETS, cpuPages: CPU_PAGES },
     rows, samples, raw, table: lines.join('\n'),
   }, null, 2) + '\n');
   console.log('written to test-output/bench.json');
