@@ -1,10 +1,8 @@
-//! Resilience features for client tests: request ids, reset/hang/firehose faults, template overrides,
+//! Resilience features for client tests: request ids, status/delay/drop/reset/hang/firehose faults, template overrides,
 //! token expiry and the control API's Host/Origin guard. A real server on 127.0.0.1, real clients.
 
-use apolo_apps_emulator::{start, Options};
-use clap::Parser;
 use futures_util::StreamExt;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -13,104 +11,73 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
-const SD: &str = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4";
-const VSCODE: &str = "5a5fa379-4635-4418-959f-457b44280c21";
-const V1: &str = "/apis/apps/v1/cluster/default/org/superorg/project/alpha";
+mod common;
+use common::*;
 
-struct Emu {
-    addr: std::net::SocketAddr,
-    token: String,
-    http: Client,
-}
+#[tokio::test]
+async fn faults_status_retry_after_times_malformed_delay_drop() {
+    let e = emu(&["--control"]).await;
+    let (s, v) = e
+        .post("/_emulator/faults", json!({"method": "GET", "path": "/apis/apps/v2/instances/*", "status": 503, "body": {"detail": "busy"}, "retry_after": 2, "headers": {"x-test": "1"}, "times": 2}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(v["id"].is_string());
+    let path = format!("/apis/apps/v2/instances/{SD}");
+    for _ in 0..2 {
+        let r = e.send(Method::GET, &path).await;
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()["retry-after"], "2");
+        assert_eq!(r.headers()["x-test"], "1");
+        assert_eq!(r.json::<Value>().await.unwrap(), json!({"detail": "busy"}));
+    }
+    let (s, _) = e.get(&path).await;
+    assert_eq!(s, StatusCode::OK, "times exhausted");
+    // Method mismatch does not match.
+    e.post(
+        "/_emulator/faults",
+        json!({"method": "POST", "path": "/apis/*", "status": 500}),
+    )
+    .await;
+    let (s, _) = e.get(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    e.send_anon(Method::DELETE, "/_emulator/faults").await;
 
-async fn emu(args: &[&str]) -> Emu {
-    let mut argv = vec![
-        "apolo-apps-emulator",
-        "--port",
-        "0",
-        "--control",
-        "--speed",
-        "0",
-    ];
-    argv.extend_from_slice(args);
-    let running = start(Options::parse_from(argv)).await.expect("starts");
-    Emu {
-        addr: running.addr,
-        token: running.token.clone(),
-        http: Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
-    }
-}
+    e.post(
+        "/_emulator/faults",
+        json!({"path": "/apis/apps/v2/instances", "malformed_json": true, "times": 1}),
+    )
+    .await;
+    let r = e.send(Method::GET, "/apis/apps/v2/instances").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(serde_json::from_str::<Value>(&r.text().await.unwrap()).is_err());
 
-impl Emu {
-    fn url(&self, p: &str) -> String {
-        format!("http://{}{}", self.addr, p)
-    }
-    async fn control(&self, method: Method, p: &str, body: Option<Value>) -> Value {
-        let mut req = self.http.request(method, self.url(p));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        assert!(r.status().is_success(), "{p}: {}", r.status());
-        let text = r.text().await.unwrap();
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-    async fn fault(&self, f: Value) -> String {
-        let v = self
-            .control(Method::POST, "/_emulator/faults", Some(f))
-            .await;
-        v["id"].as_str().unwrap().to_string()
-    }
-    async fn log(&self) -> Vec<Value> {
-        let v = self.control(Method::GET, "/_emulator/requests", None).await;
-        v.as_array().unwrap().clone()
-    }
-    async fn stats(&self) -> Value {
-        self.control(Method::GET, "/_emulator/stats", None).await
-    }
-    async fn get_with(&self, p: &str, token: &str) -> reqwest::Response {
-        self.http
-            .get(self.url(p))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn get(&self, p: &str) -> reqwest::Response {
-        self.get_with(p, &self.token).await
-    }
-    /// Polls the stats until `key` reaches `want` (the server ends things asynchronously).
-    async fn wait_stat(&self, key: &str, want: u64) {
-        let until = Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.stats().await;
-            if s[key] == want {
-                return;
-            }
-            assert!(
-                Instant::now() < until,
-                "{key} stayed {} (want {want})",
-                s[key]
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
+    e.post(
+        "/_emulator/faults",
+        json!({"path": "/apis/apps/v2/instances", "delay_ms": 300, "times": 1}),
+    )
+    .await;
+    let t0 = std::time::Instant::now();
+    let (s, _) = e.get("/apis/apps/v2/instances").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(t0.elapsed() >= Duration::from_millis(300));
 
-/// Sends raw bytes and returns what came back before the server closed, or the read error.
-async fn raw(e: &Emu, request: &str) -> std::io::Result<Vec<u8>> {
-    let mut s = TcpStream::connect(e.addr).await?;
-    s.write_all(request.as_bytes()).await?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).await?;
-    Ok(out)
-}
-
-fn get_request(path: &str, host: &str, extra: &str) -> String {
-    format!("GET {path} HTTP/1.1\r\nhost: {host}\r\n{extra}connection: close\r\n\r\n")
+    e.post(
+        "/_emulator/faults",
+        json!({"path": "/apis/apps/v2/instances", "drop": true, "times": 1}),
+    )
+    .await;
+    let r = e
+        .authed(Method::GET, "/apis/apps/v2/instances")
+        .send()
+        .await;
+    assert!(r.is_err(), "connection dropped without a response");
+    let (s, _) = e.get("/apis/apps/v2/instances").await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = e.post("/_emulator/faults", json!({"status": 500})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "path is required");
+    // Faulted requests are still recorded.
+    let (_, log) = e.get("/_emulator/requests").await;
+    assert!(log.as_array().unwrap().len() >= 8);
 }
 
 fn ws_request(
@@ -118,9 +85,7 @@ fn ws_request(
     path: &str,
     token: &str,
 ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    let mut req = format!("ws://{}{}", e.addr, path)
-        .into_client_request()
-        .unwrap();
+    let mut req = e.ws_url(path).into_client_request().unwrap();
     req.headers_mut().insert(
         "sec-websocket-protocol",
         HeaderValue::from_str(&format!("logs.apolo.us, bearer.apolo.us-{token}")).unwrap(),
@@ -130,7 +95,7 @@ fn ws_request(
 
 #[tokio::test]
 async fn every_answer_carries_a_request_id_that_the_log_records() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let paths = [
         format!("/apis/apps/v2/instances/{SD}"),
         "/api/v1/config".to_string(),
@@ -140,13 +105,15 @@ async fn every_answer_carries_a_request_id_that_the_log_records() {
     ];
     let mut ids = Vec::new();
     for p in &paths {
-        let r = e.get(p).await;
+        let r = e.send(Method::GET, p).await;
         ids.push(r.headers()["x-request-id"].to_str().unwrap().to_string());
     }
     // A fault's answer has one too.
     e.fault(json!({"path": "/apis/apps/v2/instances/*", "status": 503, "times": 1}))
         .await;
-    let r = e.get(&format!("/apis/apps/v2/instances/{SD}")).await;
+    let r = e
+        .send(Method::GET, &format!("/apis/apps/v2/instances/{SD}"))
+        .await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     ids.push(r.headers()["x-request-id"].to_str().unwrap().to_string());
     let unique: std::collections::HashSet<_> = ids.iter().collect();
@@ -177,7 +144,7 @@ fn uuid_like(s: &str) -> bool {
 
 #[tokio::test]
 async fn reset_sends_rst_and_drop_closes_without_an_answer() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let host = e.addr.to_string();
     let path = format!("/apis/apps/v2/instances/{SD}");
     let id = e
@@ -204,13 +171,13 @@ async fn reset_sends_rst_and_drop_closes_without_an_answer() {
     assert_eq!(log.len(), 2);
     assert_eq!(log[0]["fault"], id.as_str());
     assert!(log[1]["fault"].is_string());
-    assert_eq!(e.get(&path).await.status(), StatusCode::OK);
+    assert_eq!(e.send(Method::GET, &path).await.status(), StatusCode::OK);
     assert!(e.log().await[2]["fault"].is_null());
 }
 
 #[tokio::test]
 async fn hang_never_answers_and_ends_when_the_client_leaves() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let host = e.addr.to_string();
     e.fault(json!({"path": "/apis/apps/v2/instances/*", "hang": true}))
         .await;
@@ -241,13 +208,15 @@ async fn hang_never_answers_and_ends_when_the_client_leaves() {
 
 #[tokio::test]
 async fn a_200_body_fault_serves_endless_empty_pages() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let page = json!({"items": [], "total": 0, "page": 1, "size": 50, "pages": 1_000_000_000u64});
     let id = e
         .fault(json!({"method": "GET", "path": "/apis/apps/v2/instances", "status": 200, "body": page}))
         .await;
     for n in 1..=3 {
-        let r = e.get(&format!("/apis/apps/v2/instances?page={n}")).await;
+        let r = e
+            .send(Method::GET, &format!("/apis/apps/v2/instances?page={n}"))
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()["content-type"], "application/json");
         assert_eq!(r.json::<Value>().await.unwrap(), page);
@@ -256,12 +225,17 @@ async fn a_200_body_fault_serves_endless_empty_pages() {
     e.control(Method::DELETE, "/_emulator/faults", None).await;
     e.fault(json!({"path": "/apis/apps/v2/instances", "body": {"items": []}, "times": 1}))
         .await;
-    let r = e.get("/apis/apps/v2/instances").await;
+    let r = e.send(Method::GET, "/apis/apps/v2/instances").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.json::<Value>().await.unwrap(), json!({"items": []}));
     e.fault(json!({"path": "/apis/apps/v2/instances", "body": null, "times": 1}))
         .await;
-    let r: Value = e.get("/apis/apps/v2/instances").await.json().await.unwrap();
+    let r: Value = e
+        .send(Method::GET, "/apis/apps/v2/instances")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(r["total"].as_u64().unwrap() > 0);
     let log = e.log().await;
     assert_eq!(log.len(), 5);
@@ -296,7 +270,7 @@ fn ref_chain(n: usize) -> Value {
 
 #[tokio::test]
 async fn templates_can_be_given_any_input_schema() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let ladder = any_of_ladder(40);
     e.control(
         Method::POST,
@@ -304,19 +278,19 @@ async fn templates_can_be_given_any_input_schema() {
         Some(json!({"name": "shell", "version": "v25.5.1", "input": ladder})),
     )
     .await;
-    let v1 = format!("{V1}/templates/shell/v25.5.1");
-    let d: Value = e.get(&v1).await.json().await.unwrap();
+    let v1 = format!("{V1_ALPHA}/templates/shell/v25.5.1");
+    let d: Value = e.send(Method::GET, &v1).await.json().await.unwrap();
     assert_eq!(d["input"], ladder);
     assert_eq!(d["title"], "Shell", "other fields stay the catalogue's");
     let d: Value = e
-        .get("/apis/apps/v2/templates/shell/v25.5.1")
+        .send(Method::GET, "/apis/apps/v2/templates/shell/v25.5.1")
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(d["input"], ladder);
     let s: Value = e
-        .get("/apis/apps/v2/templates/shell/v25.5.1/schema")
+        .send(Method::GET, "/apis/apps/v2/templates/shell/v25.5.1/schema")
         .await
         .json()
         .await
@@ -324,7 +298,7 @@ async fn templates_can_be_given_any_input_schema() {
     assert_eq!(s, ladder);
     // Other versions are untouched; latest of a catalogue template resolves first.
     let d: Value = e
-        .get(&format!("{V1}/templates/shell/latest"))
+        .send(Method::GET, &format!("{V1_ALPHA}/templates/shell/latest"))
         .await
         .json()
         .await
@@ -340,7 +314,7 @@ async fn templates_can_be_given_any_input_schema() {
         .await;
     for p in ["hostile/1.0.0", "hostile/latest"] {
         let d: Value = e
-            .get(&format!("{V1}/templates/{p}"))
+            .send(Method::GET, &format!("{V1_ALPHA}/templates/{p}"))
             .await
             .json()
             .await
@@ -366,10 +340,10 @@ async fn templates_can_be_given_any_input_schema() {
     }
     e.control(Method::POST, "/_emulator/reset", Some(json!({})))
         .await;
-    let d: Value = e.get(&v1).await.json().await.unwrap();
+    let d: Value = e.send(Method::GET, &v1).await.json().await.unwrap();
     assert_ne!(d["input"], ladder);
     assert_eq!(
-        e.get(&format!("{V1}/templates/hostile/1.0.0"))
+        e.send(Method::GET, &format!("{V1_ALPHA}/templates/hostile/1.0.0"))
             .await
             .json::<Value>()
             .await
@@ -380,7 +354,7 @@ async fn templates_can_be_given_any_input_schema() {
 
 #[tokio::test]
 async fn firehose_streams_exactly_n_bytes_then_closes() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     let total: usize = 10 * 1024 * 1024 + 64;
     e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": total, "times": 1}))
         .await;
@@ -419,7 +393,9 @@ async fn firehose_streams_exactly_n_bytes_then_closes() {
     // /log too; and the stream stops when the reader goes away (nothing runs on).
     e.fault(json!({"path": "/api/v1/apps/*/log", "firehose_bytes": 300_000_000u64, "times": 1}))
         .await;
-    let r = e.get(&format!("/api/v1/apps/{VSCODE}/log")).await;
+    let r = e
+        .send(Method::GET, &format!("/api/v1/apps/{VSCODE}/log"))
+        .await;
     let mut body = r.bytes_stream();
     let first = body.next().await.unwrap().unwrap();
     assert!(first.starts_with(b"firehose line"));
@@ -439,7 +415,7 @@ async fn firehose_streams_exactly_n_bytes_then_closes() {
 
 #[tokio::test]
 async fn a_slow_reader_of_a_firehose_holds_the_producer_back() {
-    let e = emu(&[]).await;
+    let e = emu_control(&[]).await;
     e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": 300_000_000u64}))
         .await;
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(
@@ -478,37 +454,22 @@ async fn a_slow_reader_of_a_firehose_holds_the_producer_back() {
 
 #[tokio::test]
 async fn tokens_expire_after_max_uses_on_http_and_websocket() {
-    let e = emu(&[]).await;
-    let s = e
-        .control(
-            Method::PUT,
-            "/_emulator/settings",
-            Some(json!({"token_max_uses": 3})),
-        )
-        .await;
+    let e = emu_control(&[]).await;
+    let s = e.settings(json!({"token_max_uses": 3})).await;
     assert_eq!(s["token_max_uses"], 3);
     assert_eq!(s["token_ttl_ms"], Value::Null);
     let p = format!("/apis/apps/v2/instances/{SD}");
     for _ in 0..3 {
-        assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+        assert_eq!(e.send(Method::GET, &p).await.status(), StatusCode::OK);
     }
-    let r = e.get(&p).await;
+    let r = e.send(Method::GET, &p).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         r.json::<Value>().await.unwrap(),
         json!({"detail": "Not authenticated"})
     );
     // A fresh token works (per token string); its logs handshake counts as a use too.
-    let fresh = e
-        .control(
-            Method::POST,
-            "/_emulator/token",
-            Some(json!({"user": "user"})),
-        )
-        .await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fresh = e.mint_token("user").await;
     assert_ne!(fresh, e.token);
     assert_eq!(e.get_with(&p, &fresh).await.status(), StatusCode::OK);
     let ws_path = format!("/api/v1/apps/{VSCODE}/log_ws");
@@ -538,21 +499,17 @@ async fn tokens_expire_after_max_uses_on_http_and_websocket() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let cfg: Value = e.get("/api/v1/config").await.json().await.unwrap();
+    let cfg: Value = e
+        .send(Method::GET, "/api/v1/config")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cfg["authorized"], false);
     // Faulted answers do not use the token.
     e.fault(json!({"path": "/apis/*", "status": 503, "times": 5}))
         .await;
-    let third = e
-        .control(
-            Method::POST,
-            "/_emulator/token",
-            Some(json!({"user": "bob"})),
-        )
-        .await["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let third = e.mint_token("bob").await;
     for _ in 0..5 {
         assert_eq!(e.get_with(&p, &third).await.status(), 503);
     }
@@ -560,17 +517,11 @@ async fn tokens_expire_after_max_uses_on_http_and_websocket() {
     // Reset clears the counts (not the setting).
     e.control(Method::POST, "/_emulator/reset", Some(json!({})))
         .await;
-    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
-    let s = e
-        .control(
-            Method::PUT,
-            "/_emulator/settings",
-            Some(json!({"token_max_uses": null})),
-        )
-        .await;
+    assert_eq!(e.send(Method::GET, &p).await.status(), StatusCode::OK);
+    let s = e.settings(json!({"token_max_uses": null})).await;
     assert_eq!(s["token_max_uses"], Value::Null);
     for _ in 0..5 {
-        assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+        assert_eq!(e.send(Method::GET, &p).await.status(), StatusCode::OK);
     }
     let r = e
         .http
@@ -584,22 +535,28 @@ async fn tokens_expire_after_max_uses_on_http_and_websocket() {
 
 #[tokio::test]
 async fn tokens_expire_after_a_ttl_and_by_command_line() {
-    let e = emu(&["--token-ttl-ms", "300"]).await;
+    let e = emu_control(&["--token-ttl-ms", "300"]).await;
     let p = format!("/apis/apps/v2/instances/{SD}");
-    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
+    assert_eq!(e.send(Method::GET, &p).await.status(), StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(e.get(&p).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        e.send(Method::GET, &p).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 
-    let e = emu(&["--token-max-uses", "1"]).await;
-    assert_eq!(e.get(&p).await.status(), StatusCode::OK);
-    assert_eq!(e.get(&p).await.status(), StatusCode::UNAUTHORIZED);
+    let e = emu_control(&["--token-max-uses", "1"]).await;
+    assert_eq!(e.send(Method::GET, &p).await.status(), StatusCode::OK);
+    assert_eq!(
+        e.send(Method::GET, &p).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let s = e.control(Method::GET, "/_emulator/settings", None).await;
     assert_eq!(s["token_max_uses"], 1);
 }
 
 #[tokio::test]
 async fn control_routes_refuse_foreign_hosts_and_cross_origin_pages() {
-    let e = emu(&["--cors-origin", "*"]).await;
+    let e = emu_control(&["--cors-origin", "*"]).await;
     let port = e.addr.port();
     let own = e.addr.to_string();
     let status = |resp: &[u8]| -> u16 {
