@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -80,17 +81,22 @@ async fn faults_status_retry_after_times_malformed_delay_drop() {
     assert!(log.as_array().unwrap().len() >= 8);
 }
 
-fn ws_request(
-    e: &Emu,
-    path: &str,
-    token: &str,
-) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-    let mut req = e.ws_url(path).into_client_request().unwrap();
+/// The logs WebSocket handshake of the VS Code app, the token in the subprotocol as the SDK sends it.
+fn logs_request(e: &Emu, token: &str) -> Request {
+    let path = format!("/api/v1/apps/{VSCODE}/log_ws");
+    let mut req = e.ws_url(&path).into_client_request().unwrap();
     req.headers_mut().insert(
         "sec-websocket-protocol",
         HeaderValue::from_str(&format!("logs.apolo.us, bearer.apolo.us-{token}")).unwrap(),
     );
     req
+}
+
+/// Opens that stream with the emulator's token; the handshake must succeed.
+async fn open_logs(e: &Emu) -> (Ws, Response) {
+    tokio_tungstenite::connect_async(logs_request(e, &e.token))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -127,13 +133,7 @@ async fn every_answer_carries_a_request_id_that_the_log_records() {
         .collect();
     assert_eq!(logged, ids);
     // The WebSocket handshake answer too.
-    let (_ws, resp) = tokio_tungstenite::connect_async(ws_request(
-        &e,
-        &format!("/api/v1/apps/{VSCODE}/log_ws"),
-        &e.token,
-    ))
-    .await
-    .unwrap();
+    let (_ws, resp) = open_logs(&e).await;
     let id = resp.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(e.log().await.last().unwrap()["request_id"], id);
 }
@@ -195,7 +195,7 @@ async fn hang_never_answers_and_ends_when_the_client_leaves() {
     // A WebSocket handshake on the logs path hangs the same way.
     e.fault(json!({"path": "/api/v1/apps/*/log_ws", "hang": true}))
         .await;
-    let req = ws_request(&e, &format!("/api/v1/apps/{VSCODE}/log_ws"), &e.token);
+    let req = logs_request(&e, &e.token);
     let attempt = tokio::spawn(tokio_tungstenite::connect_async(req));
     e.wait_stat("hanging", 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -358,13 +358,7 @@ async fn firehose_streams_exactly_n_bytes_then_closes() {
     let total: usize = 10 * 1024 * 1024 + 64;
     e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": total, "times": 1}))
         .await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(
-        &e,
-        &format!("/api/v1/apps/{VSCODE}/log_ws"),
-        &e.token,
-    ))
-    .await
-    .unwrap();
+    let (mut ws, _) = open_logs(&e).await;
     let (mut got, mut frames) = (0usize, 0usize);
     let mut close = None;
     while let Some(m) = ws.next().await {
@@ -418,13 +412,7 @@ async fn a_slow_reader_of_a_firehose_holds_the_producer_back() {
     let e = emu_control(&[]).await;
     e.fault(json!({"path": "/api/v1/apps/*/log_ws", "firehose_bytes": 300_000_000u64}))
         .await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(ws_request(
-        &e,
-        &format!("/api/v1/apps/{VSCODE}/log_ws"),
-        &e.token,
-    ))
-    .await
-    .unwrap();
+    let (mut ws, _) = open_logs(&e).await;
     let _ = ws.next().await;
     // Nobody reads: once socket buffers and the 2-chunk channel are full, the server stops sending.
     let sent = || async { e.stats().await["log_bytes_sent"].as_u64().unwrap() };
@@ -472,15 +460,14 @@ async fn tokens_expire_after_max_uses_on_http_and_websocket() {
     let fresh = e.mint_token("user").await;
     assert_ne!(fresh, e.token);
     assert_eq!(e.get_with(&p, &fresh).await.status(), StatusCode::OK);
-    let ws_path = format!("/api/v1/apps/{VSCODE}/log_ws");
     for _ in 0..2 {
-        let (ws, resp) = tokio_tungstenite::connect_async(ws_request(&e, &ws_path, &fresh))
+        let (ws, resp) = tokio_tungstenite::connect_async(logs_request(&e, &fresh))
             .await
             .unwrap();
         assert_eq!(resp.status(), 101);
         drop(ws);
     }
-    match tokio_tungstenite::connect_async(ws_request(&e, &ws_path, &fresh)).await {
+    match tokio_tungstenite::connect_async(logs_request(&e, &fresh)).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
             assert_eq!(r.status(), 401)
         }

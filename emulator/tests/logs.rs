@@ -12,9 +12,6 @@ use tokio_tungstenite::tungstenite::Message;
 mod common;
 use common::*;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn ws_connect(
     e: &Emu,
     path: &str,

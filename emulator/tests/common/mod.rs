@@ -17,6 +17,9 @@ pub const UNINSTALLED: &str = "e1f3a5c7-9b2d-4e6f-8a0c-4b6d8f0a2c5e";
 pub const V1_ALPHA: &str = "/apis/apps/v1/cluster/default/org/superorg/project/alpha";
 pub const V1_TEST3: &str = "/apis/apps/v1/cluster/default/org/superorg/project/test3";
 
+/// A WebSocket client connection.
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
 pub struct Emu {
     pub addr: SocketAddr,
     /// `http://HOST:PORT`
