@@ -11,6 +11,8 @@ stage() { # name, command...
 }
 stage rust-tests   cargo test --workspace
 stage clippy       cargo clippy --workspace --all-targets -q -- -D warnings
+# src/wasm and tests/wasm_boundary.rs exist only on wasm32: lint them there too.
+stage clippy-wasm  bash -c '. scripts/env.sh && PATH=$WASM_PATH CARGO_TARGET_DIR=target/wasm cargo clippy -q --target wasm32-unknown-unknown -p apolo-apps --lib --tests -- -D warnings'
 stage conformance  bash tests/conformance/run.sh
 stage pkg          bash scripts/build-pkg.sh
 stage wasm         bash tests/wasm/run.sh
