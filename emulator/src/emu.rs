@@ -1,8 +1,8 @@
 //! The shared server state: data, clock, settings, faults and the request log.
 
+use crate::http::PagesMode;
 use crate::seed::{self, GenSizes, SeedKind};
 use crate::store::Store;
-use crate::util::PagesMode;
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod control;
 pub mod emu;
+pub mod http;
 pub mod logs;
 pub mod schema;
 pub mod seed;

@@ -1,8 +1,9 @@
 //! platform-monitoring's app routes: `log_ws`, `log`, `containers`.
 
 use crate::emu::Emu;
+use crate::http::{json_response, text_response, Query};
 use crate::store::{is_running, Record};
-use crate::util::{json_response, parse_iso, text_response, ts, ts_nanos, Query};
+use crate::util::{parse_iso, ts, ts_nanos};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
@@ -560,7 +561,7 @@ mod tests {
         let settings = Settings {
             unknown_template: false,
             validation_status: 422,
-            pages: crate::util::PagesMode::Ceil,
+            pages: crate::http::PagesMode::Ceil,
             token_max_uses: None,
             token_ttl_ms: None,
         };

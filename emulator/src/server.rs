@@ -2,9 +2,9 @@
 //! the body limit in front of the router, because a dropped connection cannot be expressed in axum).
 
 use crate::emu::{Emu, Fault, Settings};
+use crate::http::{json_response, text_response, HttpError, PagesMode};
 use crate::logs::{DropAfter, Firehose};
 use crate::seed::{GenSizes, SeedKind};
-use crate::util::{json_response, text_response, HttpError, PagesMode};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -429,7 +429,7 @@ fn presented_token(parts: &axum::http::request::Parts) -> Option<String> {
             }
         }
     }
-    crate::util::Query::parse(parts.uri.query())
+    crate::http::Query::parse(parts.uri.query())
         .get("neuro-auth-token")
         .map(str::to_string)
 }
