@@ -4,7 +4,8 @@
 use crate::catalog;
 use crate::emu::Emu;
 use crate::http::{json_response, page_window, text_response, HttpError, Query};
-use crate::store::{intern_state, At, ListFilter, ProjectScope, Record, Store, StoreError};
+use crate::record::{intern_state, Record};
+use crate::store::{At, ListFilter, ProjectScope, Store, StoreError};
 use crate::validation::{self, BodyError, ConfigureRequest, InstallRequest};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, RawQuery, State};

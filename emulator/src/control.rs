@@ -3,8 +3,8 @@
 use crate::api::P;
 use crate::emu::{Emu, Fault};
 use crate::http::{json_response, HttpError, PagesMode};
+use crate::record::{app_name, intern_state, App, Event, Record};
 use crate::seed::{GenSizes, SeedKind};
-use crate::store::{app_name, intern_state, App, Event, Record};
 use crate::util::parse_iso;
 use crate::validation::{parse_json, parse_json_or_empty};
 use axum::body::Bytes;

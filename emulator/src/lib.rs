@@ -8,6 +8,7 @@ pub mod control;
 pub mod emu;
 pub mod http;
 pub mod logs;
+pub mod record;
 pub mod schema;
 pub mod seed;
 pub mod server;

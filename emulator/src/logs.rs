@@ -2,7 +2,7 @@
 
 use crate::emu::Emu;
 use crate::http::{json_response, text_response, Query};
-use crate::store::{is_running, Record};
+use crate::record::{is_running, Record};
 use crate::util::{parse_iso, ts, ts_nanos};
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};

@@ -1,6 +1,7 @@
 //! Initial data: demo, empty, generated.
 
-use crate::store::{app_name, App, Event, Record, Store, STATES};
+use crate::record::{app_name, App, Event, Record, STATES};
+use crate::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
@@ -230,7 +231,7 @@ pub fn generated(s: &mut Store, sizes: GenSizes) {
         let mut rec = Record::new(app, json!({"preset": {"name": "cpu-small"}}), seq);
         rec.synthetic_events = sizes.events;
         if state == "healthy" {
-            rec.output = Some(crate::store::default_output(&rec.app));
+            rec.output = Some(crate::record::default_output(&rec.app));
         }
         rec.archive_lines = archive_lines_for_bytes(&rec, sizes.log_bytes);
         s.insert(rec);
