@@ -51,9 +51,11 @@ afterEach(async () => {
 });
 
 const fault = (f) => api.json("POST", "/_emulator/faults", f, false);
-// Requests the page sent since the last call (the log is cleared after each count).
+// Requests the page sent since the last count (the log is cleared after each). Each test counts after
+// the page's call has settled, so everything it sent is in the log already.
 const sent = async (method, pathPart) => {
-  const n = (await api.requestsBeforeSentinel()).filter((r) => r.method === method && r.path.includes(pathPart)).length;
+  const log = await api.json("GET", "/_emulator/requests", undefined, false);
+  const n = log.filter((r) => r.method === method && r.path.includes(pathPart)).length;
   await api.json("DELETE", "/_emulator/requests", undefined, false);
   return n;
 };
