@@ -19,6 +19,11 @@ fn js(v: serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap()
 }
 
+/// A step as the JS layer reads it: one JSON text.
+fn parse(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap()
+}
+
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
@@ -90,7 +95,8 @@ fn bad_options_are_typed_errors() {
 #[wasm_bindgen_test]
 fn a_call_is_one_request_then_one_decoded_value() {
     let c = client();
-    let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     assert_eq!(text(&step, "method"), "GET");
     assert_eq!(
         text(&step, "url"),
@@ -99,12 +105,18 @@ fn a_call_is_one_request_then_one_decoded_value() {
     assert_eq!(get(&step, "maxRetries").as_f64(), Some(2.0));
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = op_answer(op, 200, &app_json(), false).unwrap();
+    let done = parse(&op_answer(op, 200, &app_json(), false).unwrap());
     assert_eq!(get(&done, "done"), JsValue::TRUE);
     let app = get(&done, "value");
     assert_eq!(text(&app, "state"), "healthy");
-    let updated: Date = get(&app, "updated_at").dyn_into().unwrap();
+    // Timestamps cross as epoch milliseconds, with the keys the JS layer makes Dates of.
+    let updated = Date::new(&get(&app, "updated_at"));
     assert_eq!(updated.to_iso_string(), "2025-01-02T02:04:05.500Z");
+    let dates: Vec<String> = Array::from(&get(&done, "dates"))
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    assert_eq!(dates, ["created_at", "updated_at"]);
     // The op is finished: it is gone.
     assert!(op_answer(op, 200, &app_json(), false).is_err());
 }
@@ -113,7 +125,8 @@ fn a_call_is_one_request_then_one_decoded_value() {
 fn bodies_and_iterables() {
     let c = client();
     let data = js(json!({"template_name": "shell", "template_version": "latest", "input": {}}));
-    let step = op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     assert_eq!(text(&step, "method"), "POST");
     assert_eq!(text(&step, "contentType"), "application/json");
     assert_eq!(
@@ -125,14 +138,16 @@ fn bodies_and_iterables() {
     let ids = Set::new(&JsValue::UNDEFINED);
     ids.add(&"a".into());
     ids.add(&"b".into());
-    let step = op_start(
-        c,
-        "getUpgrades",
-        ids.into(),
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let step = parse(
+        &op_start(
+            c,
+            "getUpgrades",
+            ids.into(),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        )
+        .unwrap(),
+    );
     assert!(
         text(&step, "url").ends_with("/upgrades?id=a&id=b"),
         "{}",
@@ -167,7 +182,7 @@ fn logs_since_takes_a_date() {
     .unwrap();
     let opts = Object::new();
     Reflect::set(&opts, &"since".into(), &Date::new(&JsValue::from_f64(0.0))).unwrap();
-    let step = op_start(c, "logs", ID.into(), JsValue::UNDEFINED, opts.into()).unwrap();
+    let step = parse(&op_start(c, "logs", ID.into(), JsValue::UNDEFINED, opts.into()).unwrap());
     let url = text(&step, "value");
     assert!(url.starts_with("ws://m/"), "{url}");
     assert!(
@@ -187,7 +202,8 @@ fn logs_since_takes_a_date() {
 #[wasm_bindgen_test]
 fn errors_name_the_request_without_the_token() {
     let c = client();
-    let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let body = format!(r#"{{"error":"token {TOKEN} expired"}}"#);
     let e = op_answer(op, 401, &body, false).unwrap_err();
@@ -197,7 +213,8 @@ fn errors_name_the_request_without_the_token() {
     let all = js_sys::JSON::stringify(&e).unwrap().as_string().unwrap();
     assert!(!all.contains(TOKEN), "{all}");
     // A status-0 answer is no HTTP answer.
-    let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     assert_eq!(
         text(&op_answer(op, 0, "", false).unwrap_err(), "apoloError"),
@@ -221,18 +238,27 @@ fn errors_name_the_request_without_the_token() {
 #[wasm_bindgen_test]
 fn retry_decisions_come_from_the_core() {
     let c = client();
-    let step = op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let d = op_retry(op, 1, 503, None, Some("1".into()), None, false, 0.0, 0.0).unwrap();
+    let d = parse(
+        &op_retry(op, 1, 503, None, Some("1".into()), None, false, 0.0, 0.0)
+            .unwrap()
+            .unwrap(),
+    );
     assert_eq!(get(&d, "delayMs").as_f64(), Some(1000.0));
     assert_eq!(text(&d, "reason"), "status 503");
     assert!(op_retry(op, 1, 200, None, None, None, false, 0.0, 0.0)
         .unwrap()
-        .is_undefined());
+        .is_none());
     assert!(op_retry(op, 3, 503, None, None, None, false, 0.0, 0.0)
         .unwrap()
-        .is_undefined());
-    let d = op_retry(op, 1, 401, None, None, None, true, 0.0, 0.0).unwrap();
+        .is_none());
+    let d = parse(
+        &op_retry(op, 1, 401, None, None, None, true, 0.0, 0.0)
+            .unwrap()
+            .unwrap(),
+    );
     assert_eq!(get(&d, "refreshToken"), JsValue::TRUE);
     // The request got no answer for good: a ConnectionError or TimeoutError naming it.
     let e = op_failed(op, Some("timeout".into()), "").unwrap_err();
@@ -240,11 +266,12 @@ fn retry_decisions_come_from_the_core() {
     assert!(text(&e, "url").contains(ID));
     // An install is repeated only when the server provably did nothing.
     let data = js(json!({"template_name": "shell", "template_version": "1", "input": {}}));
-    let step = op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let step =
+        parse(&op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     assert!(op_retry(op, 1, 503, None, None, None, false, 0.0, 0.0)
         .unwrap()
-        .is_undefined());
+        .is_none());
     assert!(op_retry(
         op,
         1,
@@ -257,8 +284,8 @@ fn retry_decisions_come_from_the_core() {
         0.0
     )
     .unwrap()
-    .is_undefined());
-    assert!(!op_retry(
+    .is_none());
+    assert!(op_retry(
         op,
         1,
         0,
@@ -270,29 +297,31 @@ fn retry_decisions_come_from_the_core() {
         0.0
     )
     .unwrap()
-    .is_undefined());
-    assert!(!op_retry(op, 1, 429, None, None, None, false, 0.0, 0.0)
+    .is_some());
+    assert!(op_retry(op, 1, 429, None, None, None, false, 0.0, 0.0)
         .unwrap()
-        .is_undefined());
+        .is_some());
 }
 
 #[wasm_bindgen_test]
 fn pages_then_the_end() {
     let c = client();
-    let step = op_start(
-        c,
-        "list",
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    )
-    .unwrap();
+    let step = parse(
+        &op_start(
+            c,
+            "list",
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        )
+        .unwrap(),
+    );
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let page = format!(r#"{{"items":[{}],"pages":2}}"#, app_json());
-    let next = op_answer(op, 200, &page, false).unwrap();
+    let next = parse(&op_answer(op, 200, &page, false).unwrap());
     assert_eq!(Array::from(&get(&next, "items")).length(), 1);
     assert!(text(&next, "url").contains("page=2"));
-    let last = op_answer(op, 200, &page, false).unwrap();
+    let last = parse(&op_answer(op, 200, &page, false).unwrap());
     assert_eq!(get(&last, "done"), JsValue::TRUE);
 }
 

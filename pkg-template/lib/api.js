@@ -86,6 +86,26 @@ export function createApi(glue, platform = {}) {
 
   const AppState = Object.freeze(Object.fromEntries(sync(() => w.appStates()).map((s) => [s.toUpperCase(), s])));
 
+  // A step crosses the boundary as one JSON text; `dates` names the keys that become Dates (the
+  // core sends them as epoch milliseconds), in the value or in each item.
+  function setDates(o, keys) {
+    if (o === null || typeof o !== 'object') return;
+    for (const k of keys) {
+      if (typeof o[k] === 'number') o[k] = new Date(o[k]);
+    }
+  }
+
+  function revive(text) {
+    const step = JSON.parse(text);
+    const keys = step.dates;
+    if (keys) {
+      const v = step.items ?? step.value;
+      if (Array.isArray(v)) for (const o of v) setDates(o, keys);
+      else setDates(v, keys);
+    }
+    return step;
+  }
+
   function aborted(signal) {
     if (signal?.aborted) throw signal.reason;
   }
@@ -251,7 +271,7 @@ export function createApi(glue, platform = {}) {
 
     start(name, a, b, opts) {
       const id = this.id();
-      const step = sync(() => w.opStart(id, name, a, b, opts));
+      const step = revive(sync(() => w.opStart(id, name, a, b, opts)));
       step.gen = generation;
       return step;
     }
@@ -295,9 +315,10 @@ export function createApi(glue, platform = {}) {
         const code = failure ? errorCode(failure) : undefined;
         this.report('onResponse', { method, url, status, durationMs, attempt, requestId });
         const canRefresh = typeof this.tokenOption === 'function' && !refreshed;
-        let next = this.opCall(call, () => w.opRetry(call.op, attempt, status, code,
+        const decided = this.opCall(call, () => w.opRetry(call.op, attempt, status, code,
           res?.headers.get('retry-after') ?? undefined, res?.headers.get('retry-after-ms') ?? undefined,
           canRefresh, Date.now(), Math.random()));
+        let next = decided === undefined ? undefined : JSON.parse(decided);
         this.debugLine(method, url, status, durationMs, attempt, next?.reason ?? (failure && 'connection error'));
         if (next?.refreshToken) {
           refreshed = true;
@@ -315,17 +336,17 @@ export function createApi(glue, platform = {}) {
         }
         if (res) {
           const extra = { headers: res.headers, requestId };
-          const answered = this.opCall(call, () => w.opAnswer(call.op, status, res.text, canRefresh), extra);
+          const answered = revive(this.opCall(call, () => w.opAnswer(call.op, status, res.text, canRefresh), extra));
           if (!answered.refreshToken) return answered;
           // A 200 that refuses the token (/config's `authorized: false`): as after a 401.
           refreshed = true;
           const before = this.token;
           auth = await this.authFor(signal);
           if (this.token !== before) continue;
-          return this.opCall(call, () => w.opAnswer(call.op, status, res.text, false), extra);
+          return revive(this.opCall(call, () => w.opAnswer(call.op, status, res.text, false), extra));
         }
         const message = sync(() => w.redacted(this.id(), errorText(failure)));
-        return this.opCall(call, () => w.opFailed(call.op, code, message));
+        return revive(this.opCall(call, () => w.opFailed(call.op, code, message)));
       }
     }
 

@@ -36,6 +36,8 @@ impl Serialize for Timestamp {
 
 /// The timestamp fields of a model, for the boundary to turn into `Date`s.
 pub trait HasDates {
+    /// The timestamp fields, which reach JS as `Date`s.
+    const DATE_KEYS: &'static [&'static str];
     fn dates(&self) -> Vec<(&'static str, Option<f64>)>;
 }
 
@@ -83,6 +85,7 @@ pub struct App {
 }
 
 impl HasDates for App {
+    const DATE_KEYS: &'static [&'static str] = &["created_at", "updated_at"];
     fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
         vec![
             ("created_at", Some(self.created_at.millis())),
@@ -192,6 +195,7 @@ pub struct AppEvent {
 }
 
 impl HasDates for AppEvent {
+    const DATE_KEYS: &'static [&'static str] = &["created_at"];
     fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
         vec![("created_at", Some(self.created_at.millis()))]
     }
@@ -211,6 +215,7 @@ pub struct AppConfigurationRevision {
 }
 
 impl HasDates for AppConfigurationRevision {
+    const DATE_KEYS: &'static [&'static str] = &["created_at", "end_at"];
     fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
         vec![
             ("created_at", Some(self.created_at.millis())),

@@ -9,6 +9,7 @@ use super::error::{ApiError, ErrorKind, Result};
 use super::models::{
     decode, decode_items, decode_list, decode_template_detail, decode_template_summaries,
     parse_body, App, AppConfigurationRevision, AppEvent, AppTemplate, AppUpgrades, AppValue,
+    HasDates,
 };
 use super::paging::{Page, PageCursor};
 use super::requests::{Api, RequestSpec, Scope};
@@ -236,6 +237,100 @@ pub enum Output {
     Revisions(Vec<AppConfigurationRevision>),
     /// The logs WebSocket's URL (the JS layer opens it).
     LogsUrl(String),
+}
+
+/// A model straight from the body text, with no tree in between (one pass instead of two);
+/// errors as `parse_body` then `decode` give them.
+fn decode_text<T: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::bad_response(status, format!("not JSON ({e})"))
+        } else {
+            ApiError::bad_response(status, e)
+        }
+    })
+}
+
+/// `s` as a JSON string literal.
+fn quoted(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| ApiError::bad_response(200, format!("cannot encode: {e}")))
+}
+
+impl Output {
+    /// The value as JSON text (timestamps as epoch milliseconds), with the keys JS makes `Date`s
+    /// of (in the object, or in each object of an array). None: no value (`undefined`).
+    fn to_json(&self) -> Result<Option<(String, &'static [&'static str])>> {
+        Ok(Some(match self {
+            Output::Nothing => return Ok(None),
+            Output::Null => ("null".to_string(), &[]),
+            Output::App(a) => (json(a)?, App::DATE_KEYS),
+            Output::Apps(items) => (json(items)?, App::DATE_KEYS),
+            Output::Events(items) => (json(items)?, AppEvent::DATE_KEYS),
+            Output::Revisions(items) => (json(items)?, AppConfigurationRevision::DATE_KEYS),
+            Output::Upgrades(items) => (json(items)?, &[]),
+            Output::Values(items) => (json(items)?, &[]),
+            Output::Templates(items) => (json(items)?, &[]),
+            Output::Template(t) => (json(t)?, &[]),
+            Output::Json(v) => (json(v)?, &[]),
+            Output::LogsUrl(u) => (quoted(u), &[]),
+        }))
+    }
+}
+
+fn push_request(out: &mut String, spec: &RequestSpec) -> Result<()> {
+    out.push_str(&format!(
+        "\"method\":{},\"url\":{}",
+        quoted(spec.method.as_str()),
+        quoted(&spec.display_url())
+    ));
+    if let Some(body) = &spec.body {
+        out.push_str(&format!(
+            ",\"body\":{},\"contentType\":\"application/json\"",
+            quoted(&json(body)?)
+        ));
+    }
+    Ok(())
+}
+
+fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
+    if let Some((text, dates)) = o.to_json()? {
+        out.push_str(&format!(",{}:{text}", quoted(key)));
+        if !dates.is_empty() {
+            out.push_str(&format!(",\"dates\":{}", json(dates)?));
+        }
+    }
+    Ok(())
+}
+
+impl Step {
+    /// The step as one JSON object, which is all that crosses to JS: `{ method, url, body?,
+    /// contentType? }` to send, `{ done: true, value?, dates? }` at the end, `items` (and `dates`)
+    /// on a page with the next request or `done`, `{ refreshToken: true }`. `head` holds extra
+    /// members, already JSON (`"op":1,`), or is empty.
+    pub fn to_json(&self, head: &str) -> Result<String> {
+        let mut out = format!("{{{head}");
+        match self {
+            Step::Send(spec) => push_request(&mut out, spec)?,
+            Step::Done(o) => {
+                out.push_str("\"done\":true");
+                push_output(&mut out, "value", o)?;
+            }
+            Step::Page(items, next) => {
+                match next {
+                    Some(spec) => push_request(&mut out, spec)?,
+                    None => out.push_str("\"done\":true"),
+                }
+                push_output(&mut out, "items", items)?;
+            }
+            Step::RefreshToken => out.push_str("\"refreshToken\":true"),
+        }
+        out.push('}');
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -630,16 +725,19 @@ impl Op {
         }
         match state {
             State::Single(d) => {
-                let v = parse_body(status, body)?;
+                let v = || parse_body(status, body);
                 Ok(Step::Done(match d {
-                    Decode::App => Output::App(Box::new(decode(status, v)?)),
-                    Decode::Nothing => Output::Nothing,
-                    Decode::Json => Output::Json(v),
-                    Decode::Values => Output::Values(decode_items(status, v, true)?),
-                    Decode::Templates => {
-                        Output::Templates(decode_template_summaries(status, v, None)?)
+                    Decode::App => Output::App(Box::new(decode_text(status, body)?)),
+                    Decode::Nothing => {
+                        v()?;
+                        Output::Nothing
                     }
-                    Decode::Revisions => Output::Revisions(decode_list(status, v)?),
+                    Decode::Json => Output::Json(v()?),
+                    Decode::Values => Output::Values(decode_items(status, v()?, true)?),
+                    Decode::Templates => {
+                        Output::Templates(decode_template_summaries(status, v()?, None)?)
+                    }
+                    Decode::Revisions => Output::Revisions(decode_list(status, v()?)?),
                 }))
             }
             State::TemplateVersions(name) => Ok(Step::Done(Output::Templates(
@@ -698,9 +796,8 @@ impl Op {
                     }
                 }
             }
-            State::ConfigurePut => Ok(Step::Done(Output::App(Box::new(decode(
-                status,
-                parse_body(status, body)?,
+            State::ConfigurePut => Ok(Step::Done(Output::App(Box::new(decode_text(
+                status, body,
             )?)))),
             State::Pages(mut cursor) => {
                 let items = match cursor.accept(status, body)? {
@@ -1079,6 +1176,51 @@ mod tests {
         ] {
             assert!(c.effective(&bad).is_err());
         }
+    }
+
+    #[test]
+    fn steps_cross_as_one_json_object() {
+        let mut c = client();
+        let (mut op, step) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
+        let v: Value = serde_json::from_str(&step.to_json("\"op\":7,").unwrap()).unwrap();
+        assert_eq!(
+            v,
+            json!({"op": 7, "method": "GET", "url": format!("http://h/apis/apps/v2/instances/{ID}")})
+        );
+        let done = op
+            .answer(&mut c, 200, &app("1").to_string(), false)
+            .unwrap();
+        let v: Value = serde_json::from_str(&done.to_json("").unwrap()).unwrap();
+        assert_eq!(v["done"], true);
+        assert_eq!(v["value"]["created_at"], 1_735_689_600_000.0);
+        assert_eq!(v["dates"], json!(["created_at", "updated_at"]));
+        // A body travels as JSON text inside the step.
+        let data = json!({"template_name": "shell", "template_version": "1", "input": {}});
+        let call = Call::Install {
+            scope: Scope::default(),
+            data: data.as_object().unwrap().clone(),
+        };
+        let v: Value =
+            serde_json::from_str(&Op::start(&c, call).unwrap().1.to_json("").unwrap()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(v["body"].as_str().unwrap()).unwrap(),
+            data
+        );
+        assert_eq!(v["contentType"], "application/json");
+        // Nothing to give: no value at all (undefined in JS).
+        let v: Value =
+            serde_json::from_str(&Step::Done(Output::Nothing).to_json("").unwrap()).unwrap();
+        assert_eq!(v, json!({"done": true}));
+    }
+
+    #[test]
+    fn date_keys_match_the_models() {
+        use crate::core::models::HasDates;
+        let app: App = serde_json::from_value(app("1")).unwrap();
+        assert_eq!(
+            app.dates().iter().map(|d| d.0).collect::<Vec<_>>(),
+            App::DATE_KEYS
+        );
     }
 
     #[test]

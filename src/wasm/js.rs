@@ -1,7 +1,6 @@
 //! Conversions between JS values and the core's types: options, models, rejections.
 
 use crate::core::error::{ApiError, Result};
-use crate::core::models::HasDates;
 use js_sys::{Array, Date, Function, Object, Reflect};
 use serde::Serialize;
 use serde_json::Value;
@@ -40,33 +39,6 @@ pub fn plain_to_js<T: Serialize + ?Sized>(v: &T) -> Result<JsValue> {
     let text = serde_json::to_string(v)
         .map_err(|e| ApiError::bad_response(200, format!("cannot convert to JS: {e}")))?;
     js_sys::JSON::parse(&text).map_err(|_| ApiError::bad_response(200, "cannot convert to JS"))
-}
-
-/// Replaces `obj`'s timestamp fields (epoch milliseconds after `plain_to_js`) with `Date`s.
-fn set_dates<T: HasDates>(obj: &JsValue, m: &T) {
-    for (key, millis) in m.dates() {
-        let v = match millis {
-            Some(ms) => Date::new(&JsValue::from_f64(ms)).into(),
-            None => JsValue::NULL,
-        };
-        let _ = Reflect::set(obj, &JsValue::from_str(key), &v);
-    }
-}
-
-/// A model as a plain object, its timestamps as `Date`s.
-pub fn model_to_js<T: Serialize + HasDates>(m: &T) -> Result<JsValue> {
-    let obj = plain_to_js(m)?;
-    set_dates(&obj, m);
-    Ok(obj)
-}
-
-/// Models as an array of plain objects with `Date`s, converted in one piece.
-pub fn models_to_js<T: Serialize + HasDates>(items: &[T]) -> Result<JsValue> {
-    let arr = Array::from(&plain_to_js(items)?);
-    for (i, m) in (0u32..).zip(items) {
-        set_dates(&arr.get(i), m);
-    }
-    Ok(arr.into())
 }
 
 fn is_plain_object(v: &JsValue) -> bool {

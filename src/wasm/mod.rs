@@ -10,7 +10,7 @@ mod js;
 
 use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
-use crate::core::ops::{self, Call, Client, Effective, Limits, LogsArgs, Op, Output, Step};
+use crate::core::ops::{self, Call, Client, Effective, Limits, LogsArgs, Op, Step};
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
@@ -320,55 +320,8 @@ fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
     })
 }
 
-fn output_to_js(out: Output) -> Result<JsValue> {
-    Ok(match out {
-        Output::Nothing => JsValue::UNDEFINED,
-        Output::Null => JsValue::NULL,
-        Output::App(a) => js::model_to_js(&*a)?,
-        Output::Apps(items) => js::models_to_js(&items)?,
-        Output::Events(items) => js::models_to_js(&items)?,
-        Output::Revisions(items) => js::models_to_js(&items)?,
-        Output::Upgrades(items) => js::plain_to_js(&items)?,
-        Output::Values(items) => js::plain_to_js(&items)?,
-        Output::Templates(items) => js::plain_to_js(&items)?,
-        Output::Template(t) => js::plain_to_js(&*t)?,
-        Output::Json(v) => js::plain_to_js(&v)?,
-        Output::LogsUrl(u) => JsValue::from_str(&u),
-    })
-}
-
-fn request_fields(obj: &Object, spec: &RequestSpec) -> Result<()> {
-    set(obj, "method", &JsValue::from_str(spec.method.as_str()));
-    set(obj, "url", &JsValue::from_str(&spec.display_url()));
-    if let Some(body) = &spec.body {
-        let text = serde_json::to_string(body)
-            .map_err(|e| ApiError::illegal_argument(format!("cannot encode the body: {e}")))?;
-        set(obj, "body", &JsValue::from_str(&text));
-        set(obj, "contentType", &JsValue::from_str("application/json"));
-    }
-    Ok(())
-}
-
-/// A step as JS sees it: `{ method, url, body?, contentType? }` to send, `{ done: true, value }`
-/// at the end, and `items` on a page (with the next page's request, if any).
-fn step_to_js(step: Step) -> Result<JsValue> {
-    let obj = Object::new();
-    match step {
-        Step::Send(spec) => request_fields(&obj, &spec)?,
-        Step::Done(out) => {
-            set(&obj, "done", &JsValue::TRUE);
-            set(&obj, "value", &output_to_js(out)?);
-        }
-        Step::Page(items, next) => {
-            set(&obj, "items", &output_to_js(items)?);
-            match next {
-                Some(spec) => request_fields(&obj, &spec)?,
-                None => set(&obj, "done", &JsValue::TRUE),
-            }
-        }
-        Step::RefreshToken => set(&obj, "refreshToken", &JsValue::TRUE),
-    }
-    Ok(obj.into())
+fn step_json(step: &Step, head: &str) -> Result<String> {
+    step.to_json(head)
 }
 
 /// An error about op `id`'s request, naming it, without any token.
@@ -396,7 +349,7 @@ pub fn op_start(
     a: JsValue,
     b: JsValue,
     opts: JsValue,
-) -> JsResult<JsValue> {
+) -> JsResult<String> {
     let started = with_client(client, |slot| {
         let o = Opts::new(&opts, "options")?;
         o.signal()?;
@@ -406,20 +359,15 @@ pub fn op_start(
         Ok((op, step, limits))
     });
     let (op, step, limits) = started.map_err(|e| reject(&e))?;
-    let js = step_to_js(step).map_err(|e| reject(&e))?;
-    let obj: &Object = js.unchecked_ref();
+    let mut head = format!(
+        "\"maxRetries\":{},\"timeoutMs\":{},\"maxLogBufferBytes\":{},",
+        limits.max_retries, limits.timeout_ms, limits.max_log_buffer_bytes
+    );
     if op.current().is_some() {
         let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
-        set(obj, "op", &JsValue::from(id));
+        head = format!("\"op\":{id},{head}");
     }
-    set(obj, "maxRetries", &JsValue::from(limits.max_retries));
-    set(obj, "timeoutMs", &JsValue::from_f64(limits.timeout_ms));
-    set(
-        obj,
-        "maxLogBufferBytes",
-        &JsValue::from_f64(limits.max_log_buffer_bytes),
-    );
-    Ok(js)
+    step_json(&step, &head).map_err(|e| reject(&e))
 }
 
 fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T> {
@@ -440,7 +388,7 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
 /// The answer to op `id`'s request: the next step (`{ refreshToken: true }` when the answer
 /// refuses the token and a provider may give another), or its error.
 #[wasm_bindgen(js_name = opAnswer)]
-pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> JsResult<JsValue> {
+pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> JsResult<String> {
     if TEST_TRAP.with(|t| t.replace(false)) {
         // Mid-update, as a real trap would be: the registry stays borrowed, so an instance that
         // was not replaced fails every later call.
@@ -461,7 +409,7 @@ pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> J
             )),
         });
         match step {
-            Ok(s) => step_to_js(s).map_err(|e| op_error(slot, e, spec.as_ref())),
+            Ok(s) => step_json(&s, "").map_err(|e| op_error(slot, e, spec.as_ref())),
             Err(e) => Err(op_error(slot, e, spec.as_ref())),
         }
     })
@@ -476,7 +424,7 @@ fn failure_of(status: u16, code: Option<String>) -> Failure {
 }
 
 /// What to do after attempt `attempt` of op `id`'s request failed (`status` > 0: that answer;
-/// else a network failure with the runtime's error `code`, or "timeout"). Returns
+/// else a network failure with the runtime's error `code`, or "timeout"). Returns the JSON
 /// `{ delayMs, reason }` to retry, `{ refreshToken: true }`, or undefined to give up.
 #[wasm_bindgen(js_name = opRetry)]
 #[allow(clippy::too_many_arguments)]
@@ -490,10 +438,10 @@ pub fn op_retry(
     can_refresh_token: bool,
     now_ms: f64,
     random: f64,
-) -> JsResult<JsValue> {
+) -> JsResult<Option<String>> {
     with_op(id, |slot| {
         let Some(spec) = slot.op.current() else {
-            return Ok(JsValue::UNDEFINED);
+            return Ok(None);
         };
         let decision = retry::decide(&Attempt {
             method: spec.method,
@@ -506,29 +454,30 @@ pub fn op_retry(
             now_ms,
             random,
         });
-        let obj = Object::new();
-        match decision {
-            Decision::GiveUp => return Ok(JsValue::UNDEFINED),
-            Decision::RefreshToken => set(&obj, "refreshToken", &JsValue::TRUE),
+        // Nothing to do (the usual case) crosses as undefined; the rest as a small JSON object.
+        Ok(match decision {
+            Decision::GiveUp => None,
+            Decision::RefreshToken => Some("{\"refreshToken\":true}".to_string()),
             Decision::Retry { delay_ms, reason } => {
-                set(&obj, "delayMs", &JsValue::from_f64(delay_ms));
-                set(&obj, "reason", &JsValue::from_str(&reason));
+                Some(serde_json::json!({ "delayMs": delay_ms, "reason": reason }).to_string())
             }
-        }
-        Ok(obj.into())
+        })
     })
 }
 
 /// Op `id`'s request got no answer for good: the next step (configure goes on without its
 /// schema guard) or the ConnectionError/TimeoutError.
 #[wasm_bindgen(js_name = opFailed)]
-pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<JsValue> {
+pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<String> {
     with_op(id, |slot| {
         let spec = slot.op.current().cloned();
         let e = match Failure::from_network_code(code.as_deref()) {
             Failure::Timeout => ApiError::new(
                 ErrorKind::Timeout,
-                format!("no answer within {} ms", slot.limits.timeout_ms.round() as u64),
+                format!(
+                    "no answer within {} ms",
+                    slot.limits.timeout_ms.round() as u64
+                ),
             ),
             _ => ApiError::new(ErrorKind::Connection, message),
         };
@@ -542,7 +491,7 @@ pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<JsVal
             None => Err(e),
         });
         match step {
-            Ok(s) => step_to_js(s).map_err(|e| op_error(slot, e, spec.as_ref())),
+            Ok(s) => step_json(&s, "").map_err(|e| op_error(slot, e, spec.as_ref())),
             Err(e) => Err(op_error(slot, e, spec.as_ref())),
         }
     })
