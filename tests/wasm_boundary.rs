@@ -237,28 +237,39 @@ fn errors_name_the_request_without_the_token() {
 
 #[wasm_bindgen_test]
 fn retry_decisions_come_from_the_core() {
+    // The core's answer for attempt `n` that ended with `status` (0: a network error `code`).
+    fn decide(
+        op: u32,
+        n: u32,
+        status: u16,
+        code: Option<&str>,
+        retry_after: Option<&str>,
+        refresh: bool,
+    ) -> Option<JsValue> {
+        op_retry(
+            op,
+            n,
+            status,
+            code.map(String::from),
+            retry_after.map(String::from),
+            None,
+            refresh,
+            0.0,
+            0.0,
+        )
+        .unwrap()
+        .map(|t| parse(&t))
+    }
     let c = client();
     let step =
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let d = parse(
-        &op_retry(op, 1, 503, None, Some("1".into()), None, false, 0.0, 0.0)
-            .unwrap()
-            .unwrap(),
-    );
+    let d = decide(op, 1, 503, None, Some("1"), false).unwrap();
     assert_eq!(get(&d, "delayMs").as_f64(), Some(1000.0));
     assert_eq!(text(&d, "reason"), "status 503");
-    assert!(op_retry(op, 1, 200, None, None, None, false, 0.0, 0.0)
-        .unwrap()
-        .is_none());
-    assert!(op_retry(op, 3, 503, None, None, None, false, 0.0, 0.0)
-        .unwrap()
-        .is_none());
-    let d = parse(
-        &op_retry(op, 1, 401, None, None, None, true, 0.0, 0.0)
-            .unwrap()
-            .unwrap(),
-    );
+    assert!(decide(op, 1, 200, None, None, false).is_none());
+    assert!(decide(op, 3, 503, None, None, false).is_none());
+    let d = decide(op, 1, 401, None, None, true).unwrap();
     assert_eq!(get(&d, "refreshToken"), JsValue::TRUE);
     // The request got no answer for good: a ConnectionError or TimeoutError naming it.
     let e = op_failed(op, Some("timeout".into()), "").unwrap_err();
@@ -269,38 +280,10 @@ fn retry_decisions_come_from_the_core() {
     let step =
         parse(&op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    assert!(op_retry(op, 1, 503, None, None, None, false, 0.0, 0.0)
-        .unwrap()
-        .is_none());
-    assert!(op_retry(
-        op,
-        1,
-        0,
-        Some("ECONNRESET".into()),
-        None,
-        None,
-        false,
-        0.0,
-        0.0
-    )
-    .unwrap()
-    .is_none());
-    assert!(op_retry(
-        op,
-        1,
-        0,
-        Some("ECONNREFUSED".into()),
-        None,
-        None,
-        false,
-        0.0,
-        0.0
-    )
-    .unwrap()
-    .is_some());
-    assert!(op_retry(op, 1, 429, None, None, None, false, 0.0, 0.0)
-        .unwrap()
-        .is_some());
+    assert!(decide(op, 1, 503, None, None, false).is_none());
+    assert!(decide(op, 1, 0, Some("ECONNRESET"), None, false).is_none());
+    assert!(decide(op, 1, 0, Some("ECONNREFUSED"), None, false).is_some());
+    assert!(decide(op, 1, 429, None, None, false).is_some());
 }
 
 #[wasm_bindgen_test]

@@ -7,9 +7,8 @@ use super::config::{Defaults, ServerConfig};
 use super::configure::{self, ConfigurePlan};
 use super::error::{ApiError, ErrorKind, Result};
 use super::models::{
-    decode, decode_items, decode_list, decode_template_detail, decode_template_summaries,
-    parse_body, App, AppConfigurationRevision, AppEvent, AppTemplate, AppUpgrades, AppValue,
-    HasDates,
+    decode_items, decode_list, decode_template_detail, decode_template_summaries, parse_body, App,
+    AppConfigurationRevision, AppEvent, AppTemplate, AppUpgrades, AppValue, HasDates,
 };
 use super::paging::{Page, PageCursor};
 use super::requests::{Api, RequestSpec, Scope};
@@ -371,18 +370,42 @@ enum State {
         comment: Option<String>,
         upgrade: bool,
     },
-    ConfigureTemplate {
-        app_id: String,
-        data: Map<String, Value>,
-        comment: Option<String>,
-        existing: Box<App>,
-        plan: ConfigurePlan,
-    },
+    ConfigureTemplate(Box<Planned>),
     ConfigurePut,
     Pages(PageCursor),
     Connect,
     LogsConfig(LogsArgs),
     Finished,
+}
+
+/// A configure call once the app is known: what its PUT is made of.
+#[derive(Debug, Clone)]
+struct Planned {
+    app_id: String,
+    data: Map<String, Value>,
+    comment: Option<String>,
+    existing: App,
+    plan: ConfigurePlan,
+}
+
+impl Planned {
+    /// The PUT, unless the schema guard found input fields the template does not define.
+    fn put(&self, client: &Client, undefined: &[String]) -> Result<Step> {
+        let target = self.plan.target_version.as_deref();
+        if !undefined.is_empty() {
+            return Err(configure::undefined_error(
+                &self.existing,
+                target,
+                undefined,
+            ));
+        }
+        let body = configure::body(&self.data, self.comment.as_deref(), target);
+        Ok(Step::Send(client.api.configure(
+            &self.existing,
+            &self.app_id,
+            body,
+        )?))
+    }
 }
 
 /// One call in progress.
@@ -632,22 +655,8 @@ impl Op {
     /// guard goes on without its template, as the SDK does; every other call fails with `error`.
     pub fn failed(&mut self, client: &Client, error: Box<ApiError>) -> Result<Step> {
         match std::mem::replace(&mut self.state, State::Finished) {
-            State::ConfigureTemplate {
-                app_id,
-                data,
-                comment,
-                existing,
-                plan,
-            } => {
-                let step = Self::configure_put(
-                    client,
-                    &app_id,
-                    &data,
-                    comment.as_deref(),
-                    &existing,
-                    &plan,
-                    &[],
-                )?;
+            State::ConfigureTemplate(planned) => {
+                let step = planned.put(client, &[])?;
                 self.state = State::ConfigurePut;
                 self.note(&step);
                 Ok(step)
@@ -659,26 +668,6 @@ impl Op {
         }
     }
 
-    fn configure_put(
-        client: &Client,
-        app_id: &str,
-        data: &Map<String, Value>,
-        comment: Option<&str>,
-        existing: &App,
-        plan: &ConfigurePlan,
-        undefined: &[String],
-    ) -> Result<Step> {
-        if !undefined.is_empty() {
-            return Err(configure::undefined_error(
-                existing,
-                plan.target_version.as_deref(),
-                undefined,
-            ));
-        }
-        let body = configure::body(data, comment, plan.target_version.as_deref());
-        Ok(Step::Send(client.api.configure(existing, app_id, body)?))
-    }
-
     fn advance(
         &mut self,
         client: &mut Client,
@@ -687,38 +676,23 @@ impl Op {
         body: &str,
     ) -> Result<Step> {
         // The schema guard's template fetch may fail: the guard is then skipped (as the SDK does).
-        if let State::ConfigureTemplate {
-            app_id,
-            data,
-            comment,
-            existing,
-            plan,
-        } = state
-        {
+        if let State::ConfigureTemplate(planned) = state {
             let undefined =
                 if status_error(status, body).is_some() || body.len() > MAX_GUARD_TEMPLATE_BYTES {
                     Vec::new()
                 } else {
-                    match parse_body(status, body)
-                        .and_then(|b| decode_template_detail(status, b, &existing.template_name))
-                    {
+                    match parse_body(status, body).and_then(|b| {
+                        decode_template_detail(status, b, &planned.existing.template_name)
+                    }) {
                         Ok(Some(t)) => configure::undefined_input_fields(
                             t.input.as_ref().unwrap_or(&Value::Null),
-                            data.get("input").unwrap_or(&Value::Null),
+                            planned.data.get("input").unwrap_or(&Value::Null),
                         ),
                         _ => Vec::new(),
                     }
                 };
             self.state = State::ConfigurePut;
-            return Self::configure_put(
-                client,
-                &app_id,
-                &data,
-                comment.as_deref(),
-                &existing,
-                &plan,
-                &undefined,
-            );
+            return planned.put(client, &undefined);
         }
         if let Some(e) = status_error(status, body) {
             return Err(e);
@@ -768,31 +742,25 @@ impl Op {
                 comment,
                 upgrade,
             } => {
-                let existing: App = decode(status, parse_body(status, body)?)?;
+                let existing: App = decode_text(status, body)?;
                 let plan = configure::plan(&existing, &data, upgrade)?;
-                match plan.check_version.clone() {
+                let check = plan.check_version.clone();
+                let planned = Planned {
+                    app_id,
+                    data,
+                    comment,
+                    existing,
+                    plan,
+                };
+                match check {
                     Some(version) => {
-                        let spec = client.api.template_for_app(&existing, &version)?;
-                        self.state = State::ConfigureTemplate {
-                            app_id,
-                            data,
-                            comment,
-                            existing: Box::new(existing),
-                            plan,
-                        };
+                        let spec = client.api.template_for_app(&planned.existing, &version)?;
+                        self.state = State::ConfigureTemplate(Box::new(planned));
                         Ok(Step::Send(spec))
                     }
                     None => {
                         self.state = State::ConfigurePut;
-                        Self::configure_put(
-                            client,
-                            &app_id,
-                            &data,
-                            comment.as_deref(),
-                            &existing,
-                            &plan,
-                            &[],
-                        )
+                        planned.put(client, &[])
                     }
                 }
             }
@@ -825,7 +793,7 @@ impl Op {
                     )),
                 }
             }
-            State::ConfigureTemplate { .. } | State::Finished => {
+            State::ConfigureTemplate(_) | State::Finished => {
                 Err(ApiError::illegal_argument("this call has already finished"))
             }
         }
