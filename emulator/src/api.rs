@@ -93,7 +93,7 @@ impl From<BodyError> for HttpError {
                 kind,
                 msg,
                 input,
-            } => HttpError::validation(&loc, kind, msg, input),
+            } => HttpError::validation(&loc, kind, msg, *input),
             BodyError::Json { column, error } => HttpError::from_response(json_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &json!({"detail": [{"type": "json_invalid", "loc": ["body", column], "msg": "JSON decode error",

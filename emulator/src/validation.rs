@@ -11,7 +11,8 @@ pub enum BodyError {
         loc: Vec<&'static str>,
         kind: &'static str,
         msg: &'static str,
-        input: Value,
+        /// Boxed, so that the error (returned by every check) stays small.
+        input: Box<Value>,
     },
     /// Not JSON: the column the decoder stopped at and its message.
     Json { column: usize, error: String },
@@ -23,7 +24,7 @@ impl BodyError {
             loc,
             kind,
             msg,
-            input,
+            input: Box::new(input),
         }
     }
 }
