@@ -18,6 +18,23 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    pub const ALL: [ErrorKind; 9] = [
+        ErrorKind::Authentication,
+        ErrorKind::Authorization,
+        ErrorKind::ResourceNotFound,
+        ErrorKind::Client,
+        ErrorKind::BadGateway,
+        ErrorKind::ServerNotAvailable,
+        ErrorKind::IllegalArgument,
+        ErrorKind::Connection,
+        ErrorKind::Timeout,
+    ];
+
+    /// The kind whose JS class is `name` (the inverse of `name()`).
+    pub fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The JS class name, as the `apoloError` field of a boundary rejection.
     pub fn name(self) -> &'static str {
         match self {
@@ -180,6 +197,14 @@ mod tests {
         for (status, name) in cases {
             assert_eq!(ErrorKind::from_status(status).name(), name, "{status}");
         }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_name(k.name()), Some(k));
+        }
+        assert_eq!(ErrorKind::from_name("ApoloError"), None);
     }
 
     #[test]

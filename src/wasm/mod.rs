@@ -233,15 +233,17 @@ pub fn use_token(client: u32, token: JsValue, from_provider: bool) -> JsResult<J
     .map_err(|e| reject(&e))
 }
 
+/// The tokens `client` has used (none for an unknown client).
+fn tokens_of(client: u32) -> Vec<String> {
+    with_client(client, |c| Ok(c.tokens.clone())).unwrap_or_default()
+}
+
 /// Removes every token the client has used from `text` (for messages made in JS).
 #[wasm_bindgen]
 pub fn redacted(client: u32, text: &str) -> String {
-    with_client(client, |s| {
-        Ok(s.tokens
-            .iter()
-            .fold(text.to_string(), |t, tok| redact(&t, tok)))
-    })
-    .unwrap_or_else(|_| text.to_string())
+    tokens_of(client)
+        .iter()
+        .fold(text.to_string(), |t, tok| redact(&t, tok))
 }
 
 fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
@@ -320,10 +322,6 @@ fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
     })
 }
 
-fn step_json(step: &Step, head: &str) -> Result<String> {
-    step.to_json(head)
-}
-
 /// An error about op `id`'s request, naming it, without any token.
 fn op_error(slot: &OpSlot, e: Box<ApiError>, spec: Option<&RequestSpec>) -> JsValue {
     let e = match spec {
@@ -335,8 +333,7 @@ fn op_error(slot: &OpSlot, e: Box<ApiError>, spec: Option<&RequestSpec>) -> JsVa
 
 /// The boundary error for `e`, with every token `client` has used removed from its text.
 fn reject_redacted(client: u32, e: Box<ApiError>) -> JsValue {
-    let tokens: Vec<String> = with_client(client, |c| Ok(c.tokens.clone())).unwrap_or_default();
-    let e = tokens.iter().fold(e, |e, t| e.redacted(t));
+    let e = tokens_of(client).iter().fold(e, |e, t| e.redacted(t));
     reject(&e)
 }
 
@@ -367,7 +364,7 @@ pub fn op_start(
         let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
         head = format!("\"op\":{id},{head}");
     }
-    step_json(&step, &head).map_err(|e| reject(&e))
+    step.to_json(&head).map_err(|e| reject(&e))
 }
 
 fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T> {
@@ -399,20 +396,22 @@ pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> J
     }
     with_op(id, |slot| {
         let spec = slot.op.current().cloned();
-        let client_id = slot.client;
-        let step = CLIENTS.with(|c| match c.borrow_mut().items.get_mut(&client_id) {
-            Some(cs) => slot
-                .op
-                .answer(&mut cs.client, status, body, can_refresh_token),
-            None => Err(ApiError::illegal_argument(
-                "this client is no longer usable",
-            )),
+        let step = with_client(slot.client, |cs| {
+            slot.op
+                .answer(&mut cs.client, status, body, can_refresh_token)
         });
-        match step {
-            Ok(s) => step_json(&s, "").map_err(|e| op_error(slot, e, spec.as_ref())),
-            Err(e) => Err(op_error(slot, e, spec.as_ref())),
-        }
+        step_or_error(slot, step, spec.as_ref())
     })
+}
+
+/// The next step as JSON text, or the error naming `spec`'s request.
+fn step_or_error(
+    slot: &OpSlot,
+    step: Result<Step>,
+    spec: Option<&RequestSpec>,
+) -> JsResult<String> {
+    step.and_then(|s| s.to_json(""))
+        .map_err(|e| op_error(slot, e, spec))
 }
 
 fn failure_of(status: u16, code: Option<String>) -> Failure {
@@ -485,15 +484,8 @@ pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<Strin
             Some(s) => e.with_request(s.method.as_str(), &s.display_url()),
             None => e,
         };
-        let client_id = slot.client;
-        let step = CLIENTS.with(|c| match c.borrow().items.get(&client_id) {
-            Some(cs) => slot.op.failed(&cs.client, e),
-            None => Err(e),
-        });
-        match step {
-            Ok(s) => step_json(&s, "").map_err(|e| op_error(slot, e, spec.as_ref())),
-            Err(e) => Err(op_error(slot, e, spec.as_ref())),
-        }
+        let step = with_client(slot.client, |cs| slot.op.failed(&cs.client, e));
+        step_or_error(slot, step, spec.as_ref())
     })
 }
 
@@ -532,13 +524,7 @@ pub fn error_of(
     method: Option<String>,
     url: Option<String>,
 ) -> JsValue {
-    let kind = match kind {
-        "TimeoutError" => ErrorKind::Timeout,
-        "AuthenticationError" => ErrorKind::Authentication,
-        "IllegalArgumentError" => ErrorKind::IllegalArgument,
-        "BadGateway" => ErrorKind::BadGateway,
-        _ => ErrorKind::Connection,
-    };
+    let kind = ErrorKind::from_name(kind).unwrap_or(ErrorKind::Connection);
     let mut e = ApiError::new(kind, message);
     e.method = method;
     e.url = url;
