@@ -124,11 +124,15 @@ export function createApi(glue, platform = {}) {
     });
   }
 
+  // Waits `ms`; an abort rejects at once with `signal.reason`. The listener goes when the wait ends,
+  // so a long-lived signal (watch, many retries) does not collect one per wait.
   function sleep(ms, signal) {
-    return settle(new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => clearTimeout(t), { once: true });
-    }), signal);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
+      const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   function callHook(fn, arg) {
@@ -208,14 +212,24 @@ export function createApi(glue, platform = {}) {
     if (buf !== '') yield buf;
   }
 
+  // A session's client in the core is freed when the session is garbage. The holder names the
+  // handle and the instance it belongs to: a handle of a replaced instance is not freed (it is gone).
+  const clientsToFree = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((held) => {
+      if (held.gen === generation) {
+        try { w.clientDrop(held.handle); } catch { /* the instance is gone */ }
+      }
+    })
+    : undefined;
+
   /** One client's connection to the API: tokens, hooks, the transport, the request loop. */
   class Session {
     constructor(options) {
       this.options = options;
       this.info = undefined; // what connect() learnt, kept to rebuild the client after a trap
-      this.gen = -1;
-      this.handle = 0;
+      this.held = { gen: -1, handle: 0 }; // the client in the core, as the finalizer sees it
       this.id(); // checks the options
+      clientsToFree?.register(this, this.held);
       const o = options;
       this.tokenOption = o.token;
       this.hooks = { onRequest: o.onRequest, onResponse: o.onResponse, onRetry: o.onRetry };
@@ -230,12 +244,20 @@ export function createApi(glue, platform = {}) {
 
     /** The client's handle in the current instance (made again after a trap). */
     id() {
-      if (this.gen !== generation) {
+      const held = this.held;
+      if (held.gen !== generation) {
         const opts = this.info ? { ...this.options, ...this.info } : this.options;
-        this.handle = sync(() => w.clientNew(opts));
-        this.gen = generation;
+        held.handle = sync(() => w.clientNew(opts));
+        held.gen = generation;
       }
-      return this.handle;
+      return held.handle;
+    }
+
+    /** Asks the token provider again (after the server refused the token): did the token change? */
+    async tokenChanged(signal) {
+      const before = this.token;
+      await this.authFor(signal);
+      return this.token !== before;
     }
 
     /** The token for the next request, from the string or the provider, checked by the core. */
@@ -322,9 +344,10 @@ export function createApi(glue, platform = {}) {
         this.debugLine(method, url, status, durationMs, attempt, next?.reason ?? (failure && 'connection error'));
         if (next?.refreshToken) {
           refreshed = true;
-          const before = this.token;
-          auth = await this.authFor(signal);
-          if (this.token !== before) continue; // the same attempt, with the new token
+          if (await this.tokenChanged(signal)) {
+            auth = this.auth;
+            continue; // the same attempt, with the new token
+          }
           next = undefined;
         }
         if (next?.delayMs !== undefined) {
@@ -340,9 +363,10 @@ export function createApi(glue, platform = {}) {
           if (!answered.refreshToken) return answered;
           // A 200 that refuses the token (/config's `authorized: false`): as after a 401.
           refreshed = true;
-          const before = this.token;
-          auth = await this.authFor(signal);
-          if (this.token !== before) continue;
+          if (await this.tokenChanged(signal)) {
+            auth = this.auth;
+            continue;
+          }
           return revive(this.opCall(call, () => w.opAnswer(call.op, status, res.text, false), extra));
         }
         const message = sync(() => w.redacted(this.id(), errorText(failure)));
@@ -352,18 +376,7 @@ export function createApi(glue, platform = {}) {
 
     /** Runs a call to its end and returns its value. */
     async run(name, a, b, opts) {
-      const signal = opts?.signal ?? undefined;
-      let step = this.start(name, a, b, opts);
-      const call = step;
-      try {
-        while (!step.done) {
-          aborted(signal);
-          step = await this.send(call, step, signal);
-        }
-        return step.value;
-      } finally {
-        if (!step.done) this.drop(call);
-      }
+      return this.runFrom(this.start(name, a, b, opts), opts?.signal ?? undefined);
     }
 
     /** The items of a paged call, one page requested per pull of an empty buffer. */
@@ -415,9 +428,7 @@ export function createApi(glue, platform = {}) {
             // A refused handshake: a provider may have a newer token (browsers hide the 401).
             if (typeof this.tokenOption === 'function' && !refreshed) {
               refreshed = true;
-              const before = this.token;
-              await this.authFor(signal);
-              if (this.token !== before) continue;
+              if (await this.tokenChanged(signal)) continue;
             }
             throw await this.handshakeError(appId, opened.status, url, signal);
           }
@@ -429,6 +440,7 @@ export function createApi(glue, platform = {}) {
       }
     }
 
+    /** Runs a started call to its end (`send` checks the signal before each request). */
     async runFrom(step, signal) {
       const call = step;
       try {
@@ -663,20 +675,15 @@ export function createApi(glue, platform = {}) {
         try {
           app = await this.get(appId, getOpts);
         } catch (e) {
-          if (e instanceof ResourceNotFound && last?.state === 'uninstalling') return;
+          if (e instanceof ResourceNotFound && last?.state === AppState.UNINSTALLING) return;
           throw e;
         }
         if (!last || app.state !== last.state || app.updated_at.getTime() !== last.updated_at.getTime()) {
           last = app;
           yield app;
         }
-        if (app.state === 'uninstalled') return;
-        await new Promise((resolve, reject) => {
-          const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
-          const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, interval);
-          if (signal?.aborted) onAbort();
-          else signal?.addEventListener('abort', onAbort, { once: true });
-        });
+        if (app.state === AppState.UNINSTALLED) return;
+        await sleep(interval, signal);
       }
     }
     async getRevisions(appId, opts) { return this.#s.run('getRevisions', appId, undefined, opts); }

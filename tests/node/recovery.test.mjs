@@ -3,9 +3,11 @@
 // input makes the client panic, so the test arms the module's test trap (its next answer panics)
 // through the same glue module the package loaded.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ApoloClient, ApoloError, ResourceNotFound } from 'apolo-apps';
 import { DEMO, collect, startEmulator } from './helpers.mjs';
 
@@ -61,4 +63,30 @@ test('a client made by connect() keeps what it learnt from /config after a trap'
   await assert.rejects(client.apps.get(DEMO.sd), internal);
   assert.deepEqual([client.cluster, client.org, client.project], [cluster, org, project]);
   assert.ok(Array.isArray(await collect(client.apps.list())));
+});
+
+// In a fresh process the first client made is handle 1 in the core, the second handle 2.
+const FREED = `
+  import { createRequire } from 'node:module';
+  import path from 'node:path';
+  import { ApoloClient } from 'apolo-apps';
+  const require = createRequire(import.meta.url);
+  const glue = require(path.join(path.dirname(require.resolve('apolo-apps/package.json')), 'wasm/node/apolo_apps.cjs'));
+  const live = (handle) => { try { glue.clientInfo(handle); return true; } catch { return false; } };
+  const options = { apiUrl: 'http://127.0.0.1:9/api/v1', token: 't', project: 'p' };
+  let dropped = new ApoloClient(options);
+  const kept = new ApoloClient(options);
+  const before = [live(1), live(2)];
+  dropped = null;
+  for (let i = 0; i < 50 && live(1); i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+  console.log(JSON.stringify({ before, after: [live(1), live(2)], kept: kept.project }));
+`;
+
+test('the core frees a client once its ApoloClient is garbage, and keeps the ones in use', async () => {
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', '--input-type=module', '-e', FREED],
+      { cwd: path.dirname(fileURLToPath(import.meta.url)) },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+  });
+  assert.deepEqual(JSON.parse(out), { before: [true, true], after: [false, true], kept: 'p' });
 });

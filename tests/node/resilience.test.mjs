@@ -2,6 +2,7 @@
 // memory, and errors that name the server's request id. What the server saw is read from the emulator's
 // request log, so "exactly N requests" means N reached the server.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { ConnectionError, ResourceNotFound, ServerNotAvailable, TimeoutError } from 'apolo-apps';
 import { DEMO, V1, collect, sleep, startEmulator, until } from './helpers.mjs';
@@ -30,6 +31,14 @@ describe('retries', () => {
     const reqs = await seen(`/apis/apps/v2/instances/${DEMO.sd}`);
     assert.equal(reqs.length, 3);
     assert.deepEqual(reqs.map((r) => r.fault !== null), [true, true, false]);
+  });
+
+  test('waits between retries leave no listener on a long-lived signal', async () => {
+    const ctl = new AbortController();
+    await emu.fault({ method: 'GET', path: GET_ONE, status: 503, times: 2 });
+    assert.equal((await client.apps.get(DEMO.sd, { signal: ctl.signal })).id, DEMO.sd);
+    assert.equal((await seen(`/apis/apps/v2/instances/${DEMO.sd}`)).length, 3);
+    assert.equal(getEventListeners(ctl.signal, 'abort').length, 0);
   });
 
   test('an install that meets a 503 is sent once and rejects ServerNotAvailable', async () => {
