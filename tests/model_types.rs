@@ -1,28 +1,23 @@
-//! index.d.ts cannot drift from the Rust models: every key a model sends to JavaScript must be a
-//! field of the interface of the same name. Each model is built with a struct literal, so a field
-//! added in Rust does not compile here until it is listed, and then fails until index.d.ts has it.
+//! index.d.ts cannot drift from the Rust models: every field of every model table
+//! (`models::SHAPES`, the same tables the decoder reads) must be a field of the interface of the
+//! same name, with the TypeScript type its type and presence give. A field added to a table
+//! fails here until index.d.ts has it.
 #![cfg(not(target_arch = "wasm32"))]
 
-use apolo_apps::core::models::{
-    App, AppConfigurationRevision, AppEvent, AppEventResource, AppTemplate, AppUpgrades, AppValue,
-    Timestamp,
-};
-use chrono::{TimeZone, Utc};
-use serde::Serialize;
-use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use apolo_apps::core::models::{Need, Shape, Ty, SHAPES};
+use std::collections::BTreeMap;
 
 const DTS: &str = include_str!("../pkg-template/index.d.ts");
 
-/// The field names of `export interface {name} { … }` (nested braces skipped).
-fn interface_fields(name: &str) -> BTreeSet<String> {
+/// The fields of `export interface {name} { … }` and their types (nested braces skipped).
+fn interface_fields(name: &str) -> BTreeMap<String, String> {
     let start = DTS
         .find(&format!("export interface {name} "))
         .unwrap_or_else(|| panic!("index.d.ts has no interface {name}"));
     let body = &DTS[start..];
     let open = body.find('{').expect("interface body") + 1;
     let mut depth = 1;
-    let mut fields = BTreeSet::new();
+    let mut fields = BTreeMap::new();
     let mut line = String::new();
     for c in body[open..].chars() {
         match c {
@@ -36,7 +31,7 @@ fn interface_fields(name: &str) -> BTreeSet<String> {
             '\n' => {
                 let t = line.trim();
                 if !t.starts_with("/") && !t.starts_with('*') {
-                    if let Some((key, _)) = t.split_once(':') {
+                    if let Some((key, ty)) = t.split_once(':') {
                         let key = key
                             .trim_end_matches('?')
                             .trim_start_matches("readonly ")
@@ -44,7 +39,8 @@ fn interface_fields(name: &str) -> BTreeSet<String> {
                         if !key.is_empty()
                             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                         {
-                            fields.insert(key.to_string());
+                            let ty = ty.trim().trim_end_matches(';').trim();
+                            fields.insert(key.to_string(), ty.to_string());
                         }
                     }
                 }
@@ -60,127 +56,84 @@ fn interface_fields(name: &str) -> BTreeSet<String> {
     fields
 }
 
-fn keys<T: Serialize>(model: &T) -> BTreeSet<String> {
-    match serde_json::to_value(model).unwrap() {
-        Value::Object(m) => m.keys().cloned().collect(),
-        v => panic!("not an object: {v}"),
+/// Whether `ts` is the TypeScript type of a field of type `ty` with presence `need`, as JS
+/// receives it.
+fn fits(ty: Ty, need: Need, ts: &str) -> bool {
+    let nullable = matches!(need, Need::Nullable | Need::Optional);
+    let base = if nullable {
+        match ts.strip_suffix(" | null") {
+            Some(b) => b,
+            None => return ty == Ty::Any && ts.contains("JsonValue"),
+        }
+    } else {
+        ts
+    };
+    match ty {
+        Ty::Str => base == "string" || base.starts_with("AppState |"),
+        Ty::Int => base == "number",
+        Ty::Time => base == "Date",
+        Ty::Strings => base == "string[]",
+        Ty::AnyList => base.ends_with("[]"),
+        Ty::Any => base.starts_with("Json"),
+        Ty::List(shape) => base == format!("{}[]", shape.name),
     }
 }
 
-fn check<T: Serialize>(name: &str, model: &T) {
-    let missing: Vec<_> = keys(model)
-        .difference(&interface_fields(name))
-        .cloned()
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "index.d.ts interface {name} lacks {missing:?}"
-    );
-}
-
-fn t() -> Timestamp {
-    Timestamp(Utc.timestamp_opt(0, 0).unwrap())
-}
-
-fn s() -> String {
-    "x".into()
+fn check(shape: &Shape) -> Vec<String> {
+    let ts = interface_fields(shape.name);
+    shape
+        .fields
+        .iter()
+        .filter_map(|f| match ts.get(f.key) {
+            None => Some(format!("{}.{} is missing", shape.name, f.key)),
+            Some(t) if !fits(f.ty, f.need, t) => Some(format!(
+                "{}.{}: `{t}` is not {:?} {:?}",
+                shape.name, f.key, f.need, f.ty
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
 fn every_model_field_is_typed() {
-    check(
-        "App",
-        &App {
-            id: s(),
-            name: s(),
-            display_name: Some(s()),
-            template_name: s(),
-            template_version: s(),
-            project_name: s(),
-            org_name: s(),
-            cluster_name: s(),
-            namespace: s(),
-            state: s(),
-            creator: s(),
-            created_at: t(),
-            updated_at: t(),
-            endpoints: vec![],
-            extra: Map::new(),
-        },
-    );
-    check(
-        "AppUpgrades",
-        &AppUpgrades {
-            id: s(),
-            template_name: s(),
-            template_version: s(),
-            available_versions: vec![],
-            extra: Map::new(),
-        },
-    );
-    check(
-        "AppTemplate",
-        &AppTemplate {
-            name: s(),
-            title: s(),
-            version: s(),
-            short_description: s(),
-            tags: vec![],
-            input: Some(Value::Null),
-            description: s(),
-            extra: Map::new(),
-        },
-    );
-    check(
-        "AppValue",
-        &AppValue {
-            instance_id: Some(s()),
-            type_: s(),
-            path: s(),
-            value: Value::Null,
-            extra: Map::new(),
-        },
-    );
-    let resource = AppEventResource {
-        kind: Some(s()),
-        name: Some(s()),
-        uid: Some(s()),
-        health_status: Some(s()),
-        health_message: Some(s()),
-        extra: Map::new(),
-    };
-    check("AppEventResource", &resource);
-    check(
-        "AppEvent",
-        &AppEvent {
-            created_at: t(),
-            state: s(),
-            reason: Some(s()),
-            message: Some(s()),
-            resources: vec![resource],
-            extra: Map::new(),
-        },
-    );
-    check(
-        "AppConfigurationRevision",
-        &AppConfigurationRevision {
-            revision_number: 1,
-            creator: s(),
-            comment: Some(s()),
-            created_at: t(),
-            end_at: Some(t()),
-            extra: Map::new(),
-        },
+    let wrong: Vec<String> = SHAPES.iter().flat_map(|s| check(s)).collect();
+    assert!(
+        wrong.is_empty(),
+        "index.d.ts does not match the models: {wrong:?}"
     );
 }
 
 #[test]
-fn the_check_sees_a_missing_field() {
+fn the_check_sees_a_missing_or_mistyped_field() {
     // The parser must find fields, or the test above would pass on nothing.
     let app = interface_fields("App");
-    assert!(
-        app.contains("template_version") && app.contains("created_at"),
-        "{app:?}"
+    assert_eq!(
+        app.get("template_version").map(String::as_str),
+        Some("string")
     );
-    assert!(!app.contains("no_such_field"));
+    assert_eq!(app.get("created_at").map(String::as_str), Some("Date"));
+    assert!(!app.contains_key("no_such_field"));
+    const EXTRA: Shape = Shape {
+        name: "App",
+        fields: &[
+            apolo_apps::core::models::Field {
+                key: "no_such_field",
+                ty: Ty::Str,
+                need: Need::Required,
+            },
+            apolo_apps::core::models::Field {
+                key: "created_at",
+                ty: Ty::Str,
+                need: Need::Required,
+            },
+            apolo_apps::core::models::Field {
+                key: "display_name",
+                ty: Ty::Str,
+                need: Need::Required,
+            },
+        ],
+        aliases: &[],
+    };
+    assert_eq!(check(&EXTRA).len(), 3, "{:?}", check(&EXTRA));
 }

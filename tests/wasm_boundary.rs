@@ -105,20 +105,23 @@ fn a_call_is_one_request_then_one_decoded_value() {
     assert_eq!(get(&step, "maxRetries").as_f64(), Some(2.0));
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = parse(&op_answer(op, 200, &app_json(), false).unwrap());
+    let done = parse(&op_answer(op, 200, app_json().as_bytes(), false).unwrap());
     assert_eq!(get(&done, "done"), JsValue::TRUE);
-    let app = get(&done, "value");
-    assert_eq!(text(&app, "state"), "healthy");
-    // Timestamps cross as epoch milliseconds, with the keys the JS layer makes Dates of.
-    let updated = Date::new(&get(&app, "updated_at"));
+    // The value is the body itself (JS parses it); timestamps cross as epoch milliseconds, with
+    // the keys the JS layer makes Dates of.
+    let answer = get(&done, "answer");
+    assert_eq!(text(&answer, "to"), "value");
+    assert_eq!(text(&answer, "at"), "");
+    let times = Array::from(&get(&answer, "times"));
+    let updated = Date::new(&times.get(1));
     assert_eq!(updated.to_iso_string(), "2025-01-02T02:04:05.500Z");
-    let dates: Vec<String> = Array::from(&get(&done, "dates"))
+    let dates: Vec<String> = Array::from(&get(&answer, "dates"))
         .iter()
         .filter_map(|k| k.as_string())
         .collect();
     assert_eq!(dates, ["created_at", "updated_at"]);
     // The op is finished: it is gone.
-    assert!(op_answer(op, 200, &app_json(), false).is_err());
+    assert!(op_answer(op, 200, app_json().as_bytes(), false).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -206,7 +209,7 @@ fn errors_name_the_request_without_the_token() {
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let body = format!(r#"{{"error":"token {TOKEN} expired"}}"#);
-    let e = op_answer(op, 401, &body, false).unwrap_err();
+    let e = op_answer(op, 401, body.as_bytes(), false).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "AuthenticationError");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     assert_eq!(text(&e, "method"), "GET");
@@ -217,7 +220,7 @@ fn errors_name_the_request_without_the_token() {
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     assert_eq!(
-        text(&op_answer(op, 0, "", false).unwrap_err(), "apoloError"),
+        text(&op_answer(op, 0, b"", false).unwrap_err(), "apoloError"),
         "ConnectionError"
     );
     assert!(!redacted(c, &format!("x {TOKEN} y")).contains(TOKEN));
@@ -301,10 +304,12 @@ fn pages_then_the_end() {
     );
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let page = format!(r#"{{"items":[{}],"pages":2}}"#, app_json());
-    let next = parse(&op_answer(op, 200, &page, false).unwrap());
-    assert_eq!(Array::from(&get(&next, "items")).length(), 1);
+    let next = parse(&op_answer(op, 200, page.as_bytes(), false).unwrap());
+    let answer = get(&next, "answer");
+    assert_eq!((text(&answer, "at"), text(&answer, "to")), ("items".into(), "items".into()));
+    assert_eq!(Array::from(&get(&answer, "times")).length(), 2);
     assert!(text(&next, "url").contains("page=2"));
-    let last = parse(&op_answer(op, 200, &page, false).unwrap());
+    let last = parse(&op_answer(op, 200, page.as_bytes(), false).unwrap());
     assert_eq!(get(&last, "done"), JsValue::TRUE);
 }
 

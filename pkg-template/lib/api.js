@@ -86,22 +86,43 @@ export function createApi(glue, platform = {}) {
 
   const AppState = Object.freeze(Object.fromEntries(sync(() => w.appStates()).map((s) => [s.toUpperCase(), s])));
 
-  // A step crosses the boundary as one JSON text; `dates` names the keys that become Dates (the
-  // core sends them as epoch milliseconds), in the value or in each item.
-  function setDates(o, keys) {
-    if (o === null || typeof o !== 'object') return;
-    for (const k of keys) {
-      if (typeof o[k] === 'number') o[k] = new Date(o[k]);
-    }
-  }
+  // A step crosses the boundary as one JSON text. Its `answer`, when there is one, says how the
+  // value comes from the answer's body (the core has checked it; JSON.parse builds the objects
+  // fastest): take member `at`, apply the `fix` edits ([path, key, value] sets, [path, key]
+  // deletes), make Dates of the `dates` keys from `times` (epoch ms per object, in order), and
+  // put it in `to`. See Output::Body in src/core/ops.rs.
+  // Bodies travel as bytes: copied into the core as they are, decoded once for JSON.parse (a BOM
+  // and invalid bytes as the core reads them: dropped, and U+FFFD).
+  const utf8Decoder = new TextDecoder();
+  const utf8Encoder = new TextEncoder();
 
-  function revive(text) {
+  function revive(text, body) {
     const step = JSON.parse(text);
-    const keys = step.dates;
-    if (keys) {
-      const v = step.items ?? step.value;
-      if (Array.isArray(v)) for (const o of v) setDates(o, keys);
-      else setDates(v, keys);
+    const a = step.answer;
+    if (a) {
+      let v = JSON.parse(utf8Decoder.decode(body));
+      if (a.at) v = v[a.at];
+      if (a.fix) {
+        for (const [path, key, ...set] of a.fix) {
+          let o = v;
+          for (const p of path) o = o[p];
+          if (set.length) o[key] = set[0];
+          else delete o[key];
+        }
+      }
+      const keys = a.dates;
+      if (keys) {
+        const { times } = a;
+        const n = keys.length;
+        const objects = a.list ? v : [v];
+        for (let i = 0; i < objects.length; i++) {
+          for (let k = 0; k < n; k++) {
+            const t = times[i * n + k];
+            if (t !== null) objects[i][keys[k]] = new Date(t);
+          }
+        }
+      }
+      step[a.to] = v;
     }
     return step;
   }
@@ -175,9 +196,10 @@ export function createApi(glue, platform = {}) {
         if (res === null || typeof res !== 'object' || typeof res.status !== 'number') {
           throw new TypeError('fetch did not return a Response');
         }
-        const text = typeof res.text === 'function' ? await res.text() : '';
+        const body = typeof res.arrayBuffer === 'function' ? new Uint8Array(await res.arrayBuffer())
+          : utf8Encoder.encode(typeof res.text === 'function' ? await res.text() : '');
         const headers = res.headers instanceof Headers ? res.headers : new Headers(res.headers ?? undefined);
-        return { status: res.status, headers, text };
+        return { status: res.status, headers, body };
       } catch (e) {
         if (timedOut && !signal?.aborted) throw timeoutError();
         throw e;
@@ -359,7 +381,7 @@ export function createApi(glue, platform = {}) {
         }
         if (res) {
           const extra = { headers: res.headers, requestId };
-          const answered = revive(this.opCall(call, () => w.opAnswer(call.op, status, res.text, canRefresh), extra));
+          const answered = revive(this.opCall(call, () => w.opAnswer(call.op, status, res.body, canRefresh), extra), res.body);
           if (!answered.refreshToken) return answered;
           // A 200 that refuses the token (/config's `authorized: false`): as after a 401.
           refreshed = true;
@@ -367,7 +389,7 @@ export function createApi(glue, platform = {}) {
             auth = this.auth;
             continue;
           }
-          return revive(this.opCall(call, () => w.opAnswer(call.op, status, res.text, false), extra));
+          return revive(this.opCall(call, () => w.opAnswer(call.op, status, res.body, false), extra), res.body);
         }
         const message = sync(() => w.redacted(this.id(), errorText(failure)));
         return revive(this.opCall(call, () => w.opFailed(call.op, code, message)));
@@ -443,9 +465,14 @@ export function createApi(glue, platform = {}) {
     /** Runs a started call to its end (`send` checks the signal before each request). */
     async runFrom(step, signal) {
       const call = step;
+      // A call answered in several requests (getUpgrades' batches) gives each one's items.
+      let items = step.items;
       try {
-        while (!step.done) step = await this.send(call, step, signal);
-        return step.value;
+        while (!step.done) {
+          step = await this.send(call, step, signal);
+          if (step.items) items = items ? items.concat(step.items) : step.items;
+        }
+        return items ?? step.value;
       } finally {
         if (!step.done) this.drop(call);
       }

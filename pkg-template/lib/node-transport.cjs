@@ -1,7 +1,7 @@
 'use strict';
 // Node's HTTP transport: node:http/https with keep-alive agents, which cost a fraction of Node's
 // `fetch` per request. Same interface as the fetch transport in api.js:
-// (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, text }>.
+// (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, body: Uint8Array }>.
 
 // `loadHttps` is called on the first https request: TLS costs import time that http users need not pay.
 function nodeTransport(http, loadHttps) {
@@ -51,7 +51,7 @@ function nodeTransport(http, loadHttps) {
         for (let i = 0; i + 1 < raw.length; i += 2) {
           try { h.append(raw[i], raw[i + 1]); } catch { /* a header Headers refuses */ }
         }
-        finish(resolve, { status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+        finish(resolve, { status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
       });
     });
     r.on('error', (e) => finish(reject, e));

@@ -353,16 +353,16 @@ pub fn undefined_input_fields(schema: &Value, value: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::models::decode;
     use serde_json::json;
 
     fn app(version: &str) -> App {
-        decode(
+        App::decode(
             200,
-            json!({"id":"i","name":"n","display_name":"d","template_name":"shell",
+            &json!({"id":"i","name":"n","display_name":"d","template_name":"shell",
             "template_version":version,"project_name":"p","org_name":"o","cluster_name":"c",
             "namespace":"ns","state":"healthy","creator":"u","created_at":"2025-01-01T00:00:00Z",
-            "updated_at":"2025-01-01T00:00:00Z","endpoints":[]}),
+            "updated_at":"2025-01-01T00:00:00Z","endpoints":[]})
+            .to_string(),
         )
         .unwrap()
     }

@@ -1,227 +1,840 @@
-//! The data types, decoded with the SDK's required/optional rules; unknown keys are kept.
+//! The data types as tables: each model's keys, their types and the SDK's required/optional
+//! rules. One checker reads an answer's body against a table in a single pass, building nothing:
+//! JS parses the body itself (`JSON.parse` is the fastest way to make its objects) and the check
+//! says what to change in the result: each timestamp as epoch milliseconds (a `Date` for JS; the
+//! lenient parsing is the core's), and the defaults and renames the SDK applies ("edits").
+//! Unknown keys stay as the server sent them.
 
 use super::error::{ApiError, Result};
-use super::time::{parse_timestamp, to_millis};
-use chrono::{DateTime, Utc};
-use serde::de::{DeserializeOwned, Error as _};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
+use super::time::parse_timestamp;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserializer;
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::fmt;
+use std::fmt::Write as _;
 
-/// A wire timestamp, parsed leniently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timestamp(pub DateTime<Utc>);
+/// What a key holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ty {
+    Str,
+    Int,
+    /// A timestamp string (read leniently), sent to JS as epoch milliseconds for a `Date`.
+    Time,
+    /// An array of strings.
+    Strings,
+    /// Any JSON, kept as sent.
+    Any,
+    /// An array of anything.
+    AnyList,
+    /// An array of objects of a model.
+    List(&'static Shape),
+}
 
-impl Timestamp {
-    pub fn millis(&self) -> f64 {
-        to_millis(&self.0)
+/// When a key may be absent or null.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Need {
+    /// Present and not null (the SDK indexes it and uses the value).
+    Required,
+    /// Present, may be null (the SDK indexes it).
+    Nullable,
+    /// Absent or null gives null.
+    Optional,
+    /// Absent or null gives "" or [] (the SDK's `.get(key, "")`).
+    OrEmpty,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct Field {
+    pub key: &'static str,
+    pub ty: Ty,
+    pub need: Need,
+}
+
+/// A model: its fields in the order JS sees them (unknown keys follow, as sent), and older names
+/// of a field (read when the field itself is absent or null; not passed on).
+#[derive(Debug, PartialEq)]
+pub struct Shape {
+    pub name: &'static str,
+    pub fields: &'static [Field],
+    pub aliases: &'static [(&'static str, &'static str)],
+}
+
+const fn f(key: &'static str, ty: Ty, need: Need) -> Field {
+    Field { key, ty, need }
+}
+
+use Need::*;
+use Ty::*;
+
+pub const APP: Shape = Shape {
+    name: "App",
+    fields: &[
+        f("id", Str, Required),
+        f("name", Str, Required),
+        f("display_name", Str, Nullable),
+        f("template_name", Str, Required),
+        f("template_version", Str, Required),
+        f("project_name", Str, Required),
+        f("org_name", Str, Required),
+        f("cluster_name", Str, Required),
+        f("namespace", Str, Required),
+        f("state", Str, Required),
+        f("creator", Str, Required),
+        f("created_at", Time, Required),
+        f("updated_at", Time, Required),
+        f("endpoints", Strings, Required),
+    ],
+    aliases: &[],
+};
+
+pub const APP_UPGRADES: Shape = Shape {
+    name: "AppUpgrades",
+    fields: &[
+        f("id", Str, Required),
+        f("template_name", Str, Required),
+        f("template_version", Str, Required),
+        f("available_versions", Strings, Required),
+    ],
+    aliases: &[],
+};
+
+pub const APP_TEMPLATE: Shape = Shape {
+    name: "AppTemplate",
+    fields: &[
+        f("name", Str, OrEmpty),
+        f("title", Str, OrEmpty),
+        f("version", Str, OrEmpty),
+        f("short_description", Str, OrEmpty),
+        f("tags", AnyList, OrEmpty),
+        f("input", Any, Optional),
+        f("description", Str, OrEmpty),
+    ],
+    aliases: &[],
+};
+
+pub const APP_VALUE: Shape = Shape {
+    name: "AppValue",
+    fields: &[
+        f("instance_id", Str, Optional),
+        f("type", Str, Required),
+        f("path", Str, Required),
+        f("value", Any, Optional),
+    ],
+    // The values API renamed app_instance_id → instance_id; both are read.
+    aliases: &[("app_instance_id", "instance_id")],
+};
+
+pub const APP_EVENT_RESOURCE: Shape = Shape {
+    name: "AppEventResource",
+    fields: &[
+        f("kind", Str, Optional),
+        f("name", Str, Optional),
+        f("uid", Str, Optional),
+        f("health_status", Str, Optional),
+        f("health_message", Str, Optional),
+    ],
+    aliases: &[],
+};
+
+pub const APP_EVENT: Shape = Shape {
+    name: "AppEvent",
+    fields: &[
+        f("created_at", Time, Required),
+        f("state", Str, Required),
+        f("reason", Str, Nullable),
+        f("message", Str, Optional),
+        f("resources", List(&APP_EVENT_RESOURCE), OrEmpty),
+    ],
+    aliases: &[],
+};
+
+pub const APP_CONFIGURATION_REVISION: Shape = Shape {
+    name: "AppConfigurationRevision",
+    fields: &[
+        f("revision_number", Int, Required),
+        f("creator", Str, Required),
+        f("comment", Str, Nullable),
+        f("created_at", Time, Required),
+        f("end_at", Time, Nullable),
+    ],
+    aliases: &[],
+};
+
+/// Every model JS receives (the type test compares each with index.d.ts).
+pub const SHAPES: [&Shape; 7] = [
+    &APP,
+    &APP_UPGRADES,
+    &APP_TEMPLATE,
+    &APP_VALUE,
+    &APP_EVENT_RESOURCE,
+    &APP_EVENT,
+    &APP_CONFIGURATION_REVISION,
+];
+
+/// Limits the checker's fixed-size bookkeeping relies on: at most 32 fields (a bit mask), at
+/// most 4 timestamps and 1 alias per model, and no timestamps in a nested model (JS revives
+/// timestamps of the top-level objects only).
+const _: () = {
+    let mut i = 0;
+    while i < SHAPES.len() {
+        let s = SHAPES[i];
+        assert!(s.fields.len() <= 32 && s.aliases.len() <= 1);
+        let mut times = 0;
+        let mut j = 0;
+        while j < s.fields.len() {
+            match s.fields[j].ty {
+                Time => times += 1,
+                List(inner) => {
+                    let mut k = 0;
+                    while k < inner.fields.len() {
+                        assert!(!matches!(inner.fields[k].ty, Time));
+                        k += 1;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        assert!(times <= MAX_TIMES);
+        i += 1;
+    }
+};
+
+const MAX_TIMES: usize = 4;
+
+impl Shape {
+    /// The keys that reach JS as epoch milliseconds, to become `Date`s.
+    pub fn date_keys(&self) -> Vec<&'static str> {
+        self.fields
+            .iter()
+            .filter(|f| f.ty == Time)
+            .map(|f| f.key)
+            .collect()
+    }
+
+    fn index(&self, key: &str) -> Option<usize> {
+        // Lengths and first bytes differ for most pairs: cheaper than a string compare each.
+        let b = key.as_bytes();
+        self.fields.iter().position(|f| {
+            f.key.len() == b.len() && f.key.as_bytes().first() == b.first() && f.key == key
+        })
     }
 }
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        parse_timestamp(&s)
-            .map(Timestamp)
-            .ok_or_else(|| D::Error::custom(format!("invalid timestamp {s:?}")))
+/// What the check of an answer found: the changes JS makes to `JSON.parse` of the body.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Edits {
+    /// The model of the value (or of each item when `list`).
+    pub shape: Option<&'static Shape>,
+    pub list: bool,
+    /// How many objects were checked (the items of a list).
+    pub count: usize,
+    /// Each object's timestamps in `date_keys` order, as epoch milliseconds (None: null).
+    pub times: Vec<Option<i64>>,
+    /// JSON array elements, comma-joined: `[path,"key",value]` sets a key, `[path,"key"]`
+    /// deletes it; `path` is the array of indexes and keys from the value to the object.
+    pub fixes: String,
+    /// The keys of a single object that hold a non-null value (bit i: field i).
+    present: u32,
+}
+
+impl Edits {
+    /// Sets `key` of item `index` (or of the value, for None) to `json`.
+    pub fn set(&mut self, index: Option<usize>, key: &str, json: &str) {
+        let path = index.map(|i| i.to_string()).unwrap_or_default();
+        self.fix(&path, key, Some(json));
+    }
+
+    /// Whether the checked single object has a non-null `key`.
+    pub fn has(&self, key: &str) -> bool {
+        let i = self.shape.and_then(|s| s.index(key));
+        i.is_some_and(|i| self.present & (1 << i) != 0)
+    }
+
+    fn fix(&mut self, path: &str, key: &str, json: Option<&str>) {
+        if !self.fixes.is_empty() {
+            self.fixes.push(',');
+        }
+        let _ = write!(self.fixes, "[[{path}],\"{key}\"");
+        if let Some(j) = json {
+            self.fixes.push(',');
+            self.fixes.push_str(j);
+        }
+        self.fixes.push(']');
     }
 }
 
-/// Epoch milliseconds: the boundary replaces the field with a `Date` built from them, and a
-/// number avoids chrono's formatting code in the .wasm.
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_f64(self.millis())
+/// Where an object sits in the value: the JSON text of its path, made only when an edit needs it.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Item(usize),
+    In(&'p Path<'p>, &'static str, usize),
+}
+
+impl Path<'_> {
+    fn text(&self) -> String {
+        match self {
+            Path::Root => String::new(),
+            Path::Item(i) => i.to_string(),
+            Path::In(parent, key, i) => {
+                let p = parent.text();
+                let sep = if p.is_empty() { "" } else { "," };
+                format!("{p}{sep}\"{key}\",{i}")
+            }
+        }
     }
 }
 
-/// The timestamp fields of a model, for the boundary to turn into `Date`s.
-pub trait HasDates {
-    /// The timestamp fields, which reach JS as `Date`s.
-    const DATE_KEYS: &'static [&'static str];
-    fn dates(&self) -> Vec<(&'static str, Option<f64>)>;
+/// `s` as a JSON string literal.
+pub fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-/// A key that must be present but may be null (the SDK indexes it directly).
-fn required_nullable<'de, D, T>(d: D) -> std::result::Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d)
+/// A field's value as checked.
+enum Got {
+    Null,
+    Value,
+    Time(i64),
+    /// An alias's string (its value moves to the field it names).
+    Text(String),
 }
 
-/// A string read with `.get(key, "")`: absent or null gives "".
-fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+/// Checks one field's value against its type.
+struct FieldSeed<'c> {
+    field: &'static Field,
+    path: &'c Path<'c>,
+    edits: &'c mut Edits,
+    /// Keep a string's text (an alias).
+    keep: bool,
 }
 
-fn list_or_empty<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+impl<'de> Visitor<'de> for FieldSeed<'_> {
+    type Value = Got;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let what = match self.field.ty {
+            Str => "a string",
+            Int => "an integer",
+            Time => "a timestamp string",
+            Strings => "a list of strings",
+            Any => "JSON",
+            AnyList => "a list",
+            List(_) => "a list of objects",
+        };
+        write!(f, "{what} in `{}`", self.field.key)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Got, E> {
+        match self.field.need {
+            Required => Err(E::custom(format!("`{}` is null", self.field.key))),
+            _ => Ok(Got::Null),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Got, E> {
+        match self.field.ty {
+            Str if self.keep => Ok(Got::Text(s.to_string())),
+            Str | Any => Ok(Got::Value),
+            Time => match parse_timestamp(s) {
+                Some(t) => Ok(Got::Time(t.timestamp_millis())),
+                None => Err(E::custom(format!(
+                    "`{}` is not a timestamp: {}",
+                    self.field.key,
+                    quoted(s)
+                ))),
+            },
+            _ => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Got, E> {
+        match self.field.ty {
+            Int | Any => Ok(Got::Value),
+            _ => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
+        }
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Got, E> {
+        match self.field.ty {
+            Int if i64::try_from(v).is_ok() => Ok(Got::Value),
+            Any => Ok(Got::Value),
+            _ => Err(E::invalid_type(de::Unexpected::Unsigned(v), &self)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Got, E> {
+        match self.field.ty {
+            Any => Ok(Got::Value),
+            _ => Err(E::invalid_type(de::Unexpected::Float(v), &self)),
+        }
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Got, E> {
+        match self.field.ty {
+            Any => Ok(Got::Value),
+            _ => Err(E::invalid_type(de::Unexpected::Bool(v), &self)),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Got, A::Error> {
+        if self.field.ty != Any {
+            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        }
+        while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Got::Value)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Got, A::Error> {
+        match self.field.ty {
+            Any | AnyList => while s.next_element::<IgnoredAny>()?.is_some() {},
+            Strings => while s.next_element_seed(StrSeed(self.field.key))?.is_some() {},
+            List(shape) => {
+                let mut i = 0;
+                let path = Path::In(self.path, self.field.key, 0);
+                loop {
+                    let at = match path {
+                        Path::In(p, k, _) => Path::In(p, k, i),
+                        other => other,
+                    };
+                    let seed = ObjectSeed {
+                        shape,
+                        path: &at,
+                        edits: &mut *self.edits,
+                        top: false,
+                    };
+                    if s.next_element_seed(seed)?.is_none() {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            _ => return Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
+        Ok(Got::Value)
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
+    type Value = Got;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Got, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// One string of a list of strings.
+struct StrSeed(&'static str);
+
+impl<'de> Visitor<'de> for StrSeed {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of strings in `{}`", self.0)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrSeed {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+/// A key, borrowed from the body unless it had escapes.
+struct KeySeed;
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = KeyText<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> std::result::Result<KeyText<'de>, E> {
+        Ok(KeyText::Borrowed(s))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<KeyText<'de>, E> {
+        Ok(KeyText::Owned(s.to_string()))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = KeyText<'de>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<KeyText<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+enum KeyText<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl KeyText<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            KeyText::Borrowed(s) => s,
+            KeyText::Owned(s) => s,
+        }
+    }
+}
+
+/// Checks one object against its model, noting its timestamps and edits.
+struct ObjectSeed<'c> {
+    shape: &'static Shape,
+    path: &'c Path<'c>,
+    edits: &'c mut Edits,
+    /// A value or list item (its timestamps are revived), not a nested object.
+    top: bool,
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object ({})", self.shape.name)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<(), A::Error> {
+        let ObjectSeed {
+            shape,
+            path,
+            edits,
+            top,
+        } = self;
+        let (mut seen, mut non_null) = (0u32, 0u32);
+        let mut times = [None; MAX_TIMES];
+        // The alias: seen at all, and its string.
+        let mut alias: Option<Option<String>> = None;
+        while let Some(key) = m.next_key_seed(KeySeed)? {
+            let k = key.as_str();
+            let (i, keep) = match shape.index(k) {
+                Some(i) => (i, false),
+                None => match shape.aliases.first() {
+                    Some((from, to)) if *from == k => match shape.index(to) {
+                        Some(i) => (i, true),
+                        None => {
+                            m.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    },
+                    _ => {
+                        m.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                },
+            };
+            let field = &shape.fields[i];
+            let got = m.next_value_seed(FieldSeed {
+                field,
+                path,
+                edits: &mut *edits,
+                keep,
+            })?;
+            if keep {
+                alias = Some(match got {
+                    Got::Text(t) => Some(t),
+                    _ => None,
+                });
+                continue;
+            }
+            // A repeated key counts once, the last time (as JSON.parse reads it).
+            seen |= 1 << i;
+            non_null &= !(1 << i);
+            if !matches!(got, Got::Null) {
+                non_null |= 1 << i;
+            }
+            if let Got::Time(ms) = got {
+                let t = shape.fields[..i].iter().filter(|f| f.ty == Time).count();
+                times[t] = Some(ms);
+            } else if field.ty == Time {
+                let t = shape.fields[..i].iter().filter(|f| f.ty == Time).count();
+                times[t] = None;
+            }
+        }
+        let mut at: Option<String> = None;
+        let mut fix = |edits: &mut Edits, key: &str, json: Option<&str>| {
+            let p = at.get_or_insert_with(|| path.text());
+            edits.fix(p, key, json);
+        };
+        if let Some(value) = alias {
+            let (from, to) = shape.aliases[0];
+            fix(edits, from, None);
+            if let (Some(i), Some(text)) = (shape.index(to), value) {
+                if non_null & (1 << i) == 0 {
+                    fix(edits, to, Some(&quoted(&text)));
+                    seen |= 1 << i;
+                    non_null |= 1 << i;
+                }
+            }
+        }
+        for (i, field) in shape.fields.iter().enumerate() {
+            let bit = 1 << i;
+            match field.need {
+                Required | Nullable if seen & bit == 0 => {
+                    return Err(de::Error::custom(format!("missing field `{}`", field.key)));
+                }
+                Optional if seen & bit == 0 => fix(edits, field.key, Some("null")),
+                OrEmpty if non_null & bit == 0 => fix(
+                    edits,
+                    field.key,
+                    Some(if field.ty == Str { "\"\"" } else { "[]" }),
+                ),
+                _ => {}
+            }
+        }
+        if top {
+            let n = shape.fields.iter().filter(|f| f.ty == Time).count();
+            edits.times.extend_from_slice(&times[..n]);
+            edits.count += 1;
+            edits.present = non_null;
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// Checks an array of `shape` objects.
+struct ArraySeed<'c>(&'static Shape, &'c mut Edits);
+
+impl<'de> Visitor<'de> for ArraySeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of {}", self.0.name)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<(), A::Error> {
+        let ArraySeed(shape, edits) = self;
+        loop {
+            let path = Path::Item(edits.count);
+            let seed = ObjectSeed {
+                shape,
+                path: &path,
+                edits: &mut *edits,
+                top: true,
+            };
+            if s.next_element_seed(seed)?.is_none() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ArraySeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+/// A serde_json error as the "unexpected response" error of an answer with `status`.
+fn bad(status: u16, e: serde_json::Error) -> Box<ApiError> {
+    if e.is_syntax() || e.is_eof() {
+        ApiError::bad_response(status, format!("not JSON ({e})"))
+    } else {
+        ApiError::bad_response(status, e)
+    }
+}
+
+fn edits_for(shape: &'static Shape, list: bool) -> Edits {
+    Edits {
+        shape: Some(shape),
+        list,
+        ..Edits::default()
+    }
+}
+
+/// Checks the body as one `shape` object.
+pub fn object(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
+    let mut edits = edits_for(shape, false);
+    let mut d = serde_json::Deserializer::from_str(body);
+    let seed = ObjectSeed {
+        shape,
+        path: &Path::Root,
+        edits: &mut edits,
+        top: true,
+    };
+    seed.deserialize(&mut d)
+        .and_then(|_| d.end())
+        .map_err(|e| bad(status, e))?;
+    Ok(edits)
+}
+
+/// Checks the body as a JSON array of `shape` objects.
+pub fn array(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
+    let mut edits = edits_for(shape, true);
+    let mut d = serde_json::Deserializer::from_str(body);
+    ArraySeed(shape, &mut edits)
+        .deserialize(&mut d)
+        .and_then(|_| d.end())
+        .map_err(|e| bad(status, e))?;
+    Ok(edits)
+}
+
+/// The `items` of an envelope answer, and its `pages` as text.
+#[derive(Debug, Default)]
+pub struct Envelope<'a> {
+    /// The check of `items`; None when the key is absent or null.
+    pub items: Option<Edits>,
+    pub pages: Option<&'a str>,
+}
+
+struct EnvelopeSeed(&'static Shape);
+
+impl<'de> Visitor<'de> for EnvelopeSeed {
+    type Value = Envelope<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut m: A,
+    ) -> std::result::Result<Envelope<'de>, A::Error> {
+        let mut env = Envelope::default();
+        // A repeated key counts once, the last time (as JSON.parse reads it).
+        while let Some(key) = m.next_key_seed(KeySeed)? {
+            match key.as_str() {
+                "items" => {
+                    let mut edits = edits_for(self.0, true);
+                    let list = m.next_value_seed(OptionalList(ArraySeed(self.0, &mut edits)))?;
+                    env.items = list.then_some(edits);
+                }
+                "pages" => env.pages = Some(m.next_value::<&RawValue>()?.get()),
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(env)
+    }
+}
+
+/// A list, or null (false).
+struct OptionalList<'c>(ArraySeed<'c>);
+
+impl<'de> DeserializeSeed<'de> for OptionalList<'_> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptionalList<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        self.0.deserialize(d).map(|_| true)
+    }
+}
+
+/// Checks a body's `items` (a list of `shape`) and reads its `pages`; other keys are skipped.
+pub fn envelope<'a>(status: u16, body: &'a str, shape: &'static Shape) -> Result<Envelope<'a>> {
+    let mut d = serde_json::Deserializer::from_str(body);
+    let env = d
+        .deserialize_map(EnvelopeSeed(shape))
+        .and_then(|env| d.end().map(|_| env))
+        .map_err(|e| bad(status, e))?;
+    Ok(env)
+}
+
+/// The envelope's items, required or not as the SDK reads them (`data["items"]` vs
+/// `data.get("items", [])`): None means an empty list.
+pub fn items(status: u16, env: Envelope, required: bool) -> Result<Option<Edits>> {
+    match env.items {
+        Some(edits) => Ok(Some(edits)),
+        None if !required => Ok(None),
+        None => Err(ApiError::bad_response(
+            status,
+            "no \"items\" list in the answer",
+        )),
+    }
+}
+
+/// The app fields Rust itself reads (configure and its requests).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct App {
     pub id: String,
     pub name: String,
-    #[serde(deserialize_with = "required_nullable")]
-    pub display_name: Option<String>,
     pub template_name: String,
     pub template_version: String,
     pub project_name: String,
     pub org_name: String,
     pub cluster_name: String,
-    pub namespace: String,
-    pub state: String,
-    pub creator: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub endpoints: Vec<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
-impl HasDates for App {
-    const DATE_KEYS: &'static [&'static str] = &["created_at", "updated_at"];
-    fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
-        vec![
-            ("created_at", Some(self.created_at.millis())),
-            ("updated_at", Some(self.updated_at.millis())),
-        ]
+impl App {
+    /// Checks an App answer and reads the fields above (configure's GET).
+    pub fn decode(status: u16, body: &str) -> Result<App> {
+        object(status, body, &APP)?;
+        let v = parse_body(status, body)?;
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(App {
+            id: s("id"),
+            name: s("name"),
+            template_name: s("template_name"),
+            template_version: s("template_version"),
+            project_name: s("project_name"),
+            org_name: s("org_name"),
+            cluster_name: s("cluster_name"),
+        })
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppUpgrades {
-    pub id: String,
-    pub template_name: String,
-    pub template_version: String,
-    pub available_versions: Vec<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppTemplate {
-    #[serde(default, deserialize_with = "string_or_empty")]
-    pub name: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    pub title: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    pub version: String,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    pub short_description: String,
-    #[serde(default, deserialize_with = "list_or_empty")]
-    pub tags: Vec<Value>,
-    #[serde(default)]
-    pub input: Option<Value>,
-    #[serde(default, deserialize_with = "string_or_empty")]
-    pub description: String,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct RawAppValue {
-    #[serde(default)]
-    instance_id: Option<String>,
-    #[serde(default)]
-    app_instance_id: Option<String>,
-    #[serde(rename = "type")]
-    type_: String,
-    path: String,
-    #[serde(default)]
-    value: Value,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "RawAppValue")]
-pub struct AppValue {
-    pub instance_id: Option<String>,
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub path: String,
-    pub value: Value,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl From<RawAppValue> for AppValue {
-    fn from(r: RawAppValue) -> AppValue {
-        AppValue {
-            // The values API renamed app_instance_id → instance_id; accept both.
-            instance_id: r.instance_id.or(r.app_instance_id),
-            type_: r.type_,
-            path: r.path,
-            value: r.value,
-            extra: r.extra,
+/// The templates of `GET …/templates` and `…/templates/{name}`: `input` and `description`
+/// are not part of a summary (the SDK sets None and ""); the versions list takes its name
+/// from the path.
+pub fn template_summaries(status: u16, body: &str, name: Option<&str>) -> Result<Edits> {
+    let mut edits = array(status, body, &APP_TEMPLATE)?;
+    let name = name.map(quoted);
+    for i in 0..edits.count {
+        edits.set(Some(i), "input", "null");
+        edits.set(Some(i), "description", "\"\"");
+        if let Some(n) = &name {
+            edits.set(Some(i), "name", n);
         }
     }
+    Ok(edits)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppEventResource {
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub uid: Option<String>,
-    #[serde(default)]
-    pub health_status: Option<String>,
-    #[serde(default)]
-    pub health_message: Option<String>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppEvent {
-    pub created_at: Timestamp,
-    pub state: String,
-    #[serde(deserialize_with = "required_nullable")]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default, deserialize_with = "list_or_empty")]
-    pub resources: Vec<AppEventResource>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl HasDates for AppEvent {
-    const DATE_KEYS: &'static [&'static str] = &["created_at"];
-    fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
-        vec![("created_at", Some(self.created_at.millis()))]
+/// `GET …/templates/{name}/{version}`: JSON null means "no such template" (None); a template
+/// without a name takes the one asked for.
+pub fn template_detail(status: u16, body: &str, name: &str) -> Result<Option<Edits>> {
+    if matches!(body.trim(), "null" | "") {
+        return Ok(None);
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppConfigurationRevision {
-    pub revision_number: i64,
-    pub creator: String,
-    #[serde(deserialize_with = "required_nullable")]
-    pub comment: Option<String>,
-    pub created_at: Timestamp,
-    #[serde(deserialize_with = "required_nullable")]
-    pub end_at: Option<Timestamp>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl HasDates for AppConfigurationRevision {
-    const DATE_KEYS: &'static [&'static str] = &["created_at", "end_at"];
-    fn dates(&self) -> Vec<(&'static str, Option<f64>)> {
-        vec![
-            ("created_at", Some(self.created_at.millis())),
-            ("end_at", self.end_at.map(|t| t.millis())),
-        ]
+    let mut edits = object(status, body, &APP_TEMPLATE)?;
+    if !edits.has("name") {
+        edits.set(None, "name", &quoted(name));
     }
+    Ok(Some(edits))
+}
+
+/// The `input` schema of a template answer (configure's guard), if the answer is a template.
+pub fn template_input(status: u16, body: &str) -> Option<Value> {
+    template_detail(status, body, "").ok()??;
+    parse_body(status, body)
+        .ok()?
+        .get_mut("input")
+        .map(Value::take)
 }
 
 /// A successful answer's body as JSON (an empty body is `null`).
@@ -233,71 +846,14 @@ pub fn parse_body(status: u16, body: &str) -> Result<Value> {
         .map_err(|e| ApiError::bad_response(status, format!("not JSON ({e})")))
 }
 
-/// Decodes one model from a JSON value; a mismatch is a BadGateway "unexpected response".
-pub fn decode<T: DeserializeOwned>(status: u16, value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| ApiError::bad_response(status, e))
-}
-
-/// A bare JSON array of models.
-pub fn decode_list<T: DeserializeOwned>(status: u16, value: Value) -> Result<Vec<T>> {
-    match value {
-        Value::Array(items) => items.into_iter().map(|i| decode(status, i)).collect(),
-        other => Err(ApiError::bad_response(
-            status,
-            format!("expected a JSON array, got {}", kind_of(&other)),
-        )),
+/// Checks that a body is JSON (any); false for an empty body (the value is then null).
+pub fn is_json(status: u16, body: &str) -> Result<bool> {
+    if body.trim().is_empty() {
+        return Ok(false);
     }
-}
-
-/// `body["items"]` as a list of models; `required` follows the SDK (`data["items"]` vs
-/// `data.get("items", [])`).
-pub fn decode_items<T: DeserializeOwned>(
-    status: u16,
-    mut body: Value,
-    required: bool,
-) -> Result<Vec<T>> {
-    let is_object = body.is_object();
-    // Taken, not cloned: a page's items are decoded once.
-    match body.get_mut("items").map(Value::take) {
-        Some(items @ Value::Array(_)) => decode_list(status, items),
-        None | Some(Value::Null) if !required && is_object => Ok(Vec::new()),
-        _ => Err(ApiError::bad_response(
-            status,
-            "no \"items\" list in the answer",
-        )),
-    }
-}
-
-/// The templates of `GET …/templates` and `…/templates/{name}`: `input` and `description`
-/// are not part of a summary (the SDK sets None and ""); the versions list takes its name
-/// from the path.
-pub fn decode_template_summaries(
-    status: u16,
-    body: Value,
-    name: Option<&str>,
-) -> Result<Vec<AppTemplate>> {
-    let mut list: Vec<AppTemplate> = decode_list(status, body)?;
-    for t in &mut list {
-        t.input = None;
-        t.description = String::new();
-        if let Some(n) = name {
-            t.name = n.to_string();
-        }
-    }
-    Ok(list)
-}
-
-/// `GET …/templates/{name}/{version}`: JSON null means "no such template".
-pub fn decode_template_detail(status: u16, body: Value, name: &str) -> Result<Option<AppTemplate>> {
-    if body.is_null() {
-        return Ok(None);
-    }
-    let has_name = matches!(body.get("name"), Some(Value::String(_)));
-    let mut t: AppTemplate = decode(status, body)?;
-    if !has_name {
-        t.name = name.to_string();
-    }
-    Ok(Some(t))
+    serde_json::from_str::<IgnoredAny>(body)
+        .map_err(|e| ApiError::bad_response(status, format!("not JSON ({e})")))?;
+    Ok(true)
 }
 
 pub fn kind_of(v: &Value) -> &'static str {
@@ -312,9 +868,49 @@ pub fn kind_of(v: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
+
+    /// What the JS layer makes of a checked body: `JSON.parse`, the member `at`, the fixes, then
+    /// each timestamp (here as epoch milliseconds rather than a `Date`).
+    pub(crate) fn applied(body: &str, at: &str, e: &Edits) -> Value {
+        let mut v: Value = serde_json::from_str(body).unwrap();
+        if !at.is_empty() {
+            v = v[at].take();
+        }
+        let fixes: Value = serde_json::from_str(&format!("[{}]", e.fixes)).unwrap();
+        for f in fixes.as_array().unwrap() {
+            let mut o = &mut v;
+            for p in f[0].as_array().unwrap() {
+                o = match p {
+                    Value::Number(i) => &mut o[i.as_u64().unwrap() as usize],
+                    Value::String(k) => &mut o[k.as_str()],
+                    _ => unreachable!(),
+                };
+            }
+            let key = f[1].as_str().unwrap();
+            match f.get(2) {
+                Some(value) => o[key] = value.clone(),
+                None => {
+                    o.as_object_mut().unwrap().remove(key);
+                }
+            }
+        }
+        let keys = e.shape.map(|s| s.date_keys()).unwrap_or_default();
+        let objects: Vec<&mut Value> = match &mut v {
+            Value::Array(items) if e.list => items.iter_mut().collect(),
+            other => vec![other],
+        };
+        for (i, o) in objects.into_iter().enumerate() {
+            for (k, key) in keys.iter().enumerate() {
+                if let Some(ms) = e.times[i * keys.len() + k] {
+                    o[*key] = json!(ms);
+                }
+            }
+        }
+        v
+    }
 
     fn app_json() -> Value {
         json!({"id":"704285b2-aab1-4b0a-b8ff-bfbeb37f89e4","name":"superorg-test3-sd-704285b2",
@@ -325,22 +921,30 @@ mod tests {
             "future_field": {"x": 1}})
     }
 
+    fn out(shape: &'static Shape, v: &Value) -> Result<Value> {
+        let text = v.to_string();
+        object(200, &text, shape).map(|e| applied(&text, "", &e))
+    }
+
+    fn list(shape: &'static Shape, v: &Value) -> Result<Value> {
+        let text = v.to_string();
+        array(200, &text, shape).map(|e| applied(&text, "", &e))
+    }
+
     #[test]
-    fn app_decodes_and_keeps_extras() {
-        let app: App = decode(200, app_json()).unwrap();
-        assert_eq!(app.state, "healthy");
-        assert_eq!(app.extra["future_field"], json!({"x": 1}));
-        assert_eq!(
-            app.dates(),
-            vec![
-                ("created_at", Some(1_746_615_600_000.0)),
-                ("updated_at", Some(1_746_619_200_500.0))
-            ]
-        );
-        let back = serde_json::to_value(&app).unwrap();
-        assert_eq!(back["future_field"], json!({"x": 1}));
-        assert_eq!(back["created_at"], 1_746_615_600_000.0);
-        assert_eq!(back["endpoints"], json!(["https://app.example.com"]));
+    fn app_keeps_extras_and_sends_dates_as_millis() {
+        let e = object(200, &app_json().to_string(), &APP).unwrap();
+        assert_eq!(e.fixes, "", "a complete App needs no edits");
+        let a = out(&APP, &app_json()).unwrap();
+        assert_eq!(a["state"], "healthy");
+        assert_eq!(a["future_field"], json!({"x": 1}));
+        assert_eq!(a["created_at"], 1_746_615_600_000i64);
+        assert_eq!(a["updated_at"], 1_746_619_200_500i64);
+        assert_eq!(a["endpoints"], json!(["https://app.example.com"]));
+        assert_eq!(APP.date_keys(), vec!["created_at", "updated_at"]);
+        let typed = App::decode(200, &app_json().to_string()).unwrap();
+        assert_eq!(typed.template_name, "stable-diffusion");
+        assert_eq!(typed.cluster_name, "default");
     }
 
     #[test]
@@ -356,126 +960,188 @@ mod tests {
         ] {
             let mut v = app_json();
             v.as_object_mut().unwrap().remove(key);
-            let e = decode::<App>(200, v).unwrap_err();
+            let e = out(&APP, &v).unwrap_err();
             assert_eq!(e.kind.name(), "BadGateway", "{key}");
             assert!(e.message.contains(key), "{}", e.message);
         }
         let mut v = app_json();
         v["display_name"] = Value::Null;
-        assert_eq!(decode::<App>(200, v).unwrap().display_name, None);
-        let mut v = app_json();
-        v["created_at"] = json!("yesterday");
-        assert!(decode::<App>(200, v).is_err());
+        assert_eq!(out(&APP, &v).unwrap()["display_name"], Value::Null);
+        for (key, bad) in [
+            ("created_at", json!("yesterday")),
+            ("created_at", json!(5)),
+            ("created_at", Value::Null),
+            ("id", json!(5)),
+            ("id", Value::Null),
+            ("id", json!({"a": 1})),
+            ("endpoints", json!([1])),
+            ("endpoints", json!("x")),
+        ] {
+            let mut v = app_json();
+            v[key] = bad;
+            let e = out(&APP, &v).unwrap_err();
+            assert!(e.message.contains(key), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn repeated_and_escaped_keys_read_as_json_parse_reads_them() {
+        let text = r#"{"id":"a\"b","name":"n","display_name":null,"template_name":"t","template_version":"v",
+            "project_name":"p","org_name":"o","cluster_name":"c","namespace":"ns","state":"s","creator":"u",
+            "created_at":"2025-05-07T11:00:00\u005a","updated_at":"1999-01-01T00:00:00Z","endpoints":[],
+            "k\u00e9y":"\u00e9","plain":1,"updated_at":"2025-05-07T11:00:00Z","display_name":"d"}"#;
+        let e = object(200, text, &APP).unwrap();
+        assert_eq!(
+            e.times,
+            vec![Some(1_746_615_600_000), Some(1_746_615_600_000)]
+        );
+        assert!(e.has("display_name"));
+        let v = applied(text, "", &e);
+        assert_eq!(v["id"], "a\"b");
+        assert_eq!(v["kéy"], "é");
+        assert_eq!(v["plain"], 1);
     }
 
     #[test]
     fn value_reads_legacy_instance_id() {
-        let body = json!({"items":[
+        let body = r#"{"items":[
             {"app_instance_id":"old","type":"RestAPI","path":"$.a","value":{"host":"h"}},
-            {"instance_id":"new","type":"dict","path":"$.b"}]});
-        let values: Vec<AppValue> = decode_items(200, body, true).unwrap();
-        assert_eq!(values[0].instance_id.as_deref(), Some("old"));
-        assert_eq!(values[1].instance_id.as_deref(), Some("new"));
-        assert_eq!(values[1].value, Value::Null);
-        let out = serde_json::to_value(&values[0]).unwrap();
+            {"instance_id":"new","app_instance_id":"old","type":"dict","path":"$.b"},
+            {"instance_id":null,"app_instance_id":null,"type":"dict","path":"$.c","value":null}]}"#;
+        let edits = items(200, envelope(200, body, &APP_VALUE).unwrap(), true)
+            .unwrap()
+            .unwrap();
+        let values = applied(body, "items", &edits);
         assert_eq!(
-            out,
+            values[0],
             json!({"instance_id":"old","type":"RestAPI","path":"$.a","value":{"host":"h"}})
         );
-        assert!(decode_items::<AppValue>(200, json!({}), true).is_err());
+        assert_eq!(
+            values[1],
+            json!({"instance_id":"new","type":"dict","path":"$.b","value":null})
+        );
+        assert_eq!(
+            values[2],
+            json!({"instance_id":null,"type":"dict","path":"$.c","value":null})
+        );
+        let empty = envelope(200, "{}", &APP_VALUE).unwrap();
+        assert!(items(200, empty, true).is_err());
+        let empty = envelope(200, r#"{"items":null}"#, &APP_EVENT).unwrap();
+        assert_eq!(items(200, empty, false).unwrap(), None);
     }
 
     #[test]
     fn event_rules() {
-        let ev: AppEvent = decode(
-            200,
-            json!({"created_at":"2025-11-27T12:23:47.555539Z","state":"healthy",
-            "reason":null,"resources":[{"kind":"Deployment","health_status":"Healthy"}]}),
+        let ev = out(
+            &APP_EVENT,
+            &json!({"created_at":"2025-11-27T12:23:47.555539Z","state":"healthy",
+            "reason":null,"resources":[{"kind":"Deployment","health_status":"Healthy","x":2}, {}]}),
         )
         .unwrap();
-        assert_eq!(ev.reason, None);
-        assert_eq!(ev.message, None);
-        assert_eq!(ev.resources[0].kind.as_deref(), Some("Deployment"));
-        assert_eq!(ev.resources[0].uid, None);
+        assert_eq!(ev["reason"], Value::Null);
+        assert_eq!(ev["message"], Value::Null);
+        assert_eq!(ev["resources"][0]["kind"], "Deployment");
+        assert_eq!(ev["resources"][0]["uid"], Value::Null);
+        assert_eq!(ev["resources"][0]["x"], 2);
+        assert_eq!(ev["resources"][1]["health_message"], Value::Null);
         // reason is a required key
-        assert!(decode::<AppEvent>(
-            200,
-            json!({"created_at":"2025-11-27T12:23:47Z","state":"x"})
+        assert!(out(
+            &APP_EVENT,
+            &json!({"created_at":"2025-11-27T12:23:47Z","state":"x"})
         )
         .is_err());
-        let ev: AppEvent = decode(
-            200,
-            json!({"created_at":"2025-11-27T12:23:47Z","state":"x","reason":"r","resources":null}),
+        let ev = out(
+            &APP_EVENT,
+            &json!({"created_at":"2025-11-27T12:23:47Z","state":"x","reason":"r","resources":null}),
         )
         .unwrap();
-        assert!(ev.resources.is_empty());
-        assert!(decode_items::<AppEvent>(200, json!({"total": 0}), false)
-            .unwrap()
-            .is_empty());
+        assert_eq!(ev["resources"], json!([]));
+        assert!(out(
+            &APP_EVENT,
+            &json!({"created_at":"2025-11-27T12:23:47Z","state":"x","reason":"r","resources":[1]}),
+        )
+        .is_err());
+        // In a list, each item's edits name its index.
+        let events = list(
+            &APP_EVENT,
+            &json!([{"created_at":"2025-11-27T12:23:47Z","state":"x","reason":"r","message":"m","resources":[]},
+                    {"created_at":"2025-11-27T12:23:48Z","state":"y","reason":"r","resources":[{"kind":"k"}]}]),
+        )
+        .unwrap();
+        assert_eq!(events[0]["message"], "m");
+        assert_eq!(events[1]["message"], Value::Null);
+        assert_eq!(events[1]["resources"][0]["uid"], Value::Null);
+        assert_eq!(events[1]["created_at"], 1_764_246_228_000i64);
     }
 
     #[test]
     fn revision_rules() {
-        let r: AppConfigurationRevision = decode(
-            200,
-            json!({"revision_number":3,"creator":"u","comment":null,
-            "created_at":"2025-11-27T14:00:00+00:00","end_at":null}),
+        let r = list(
+            &APP_CONFIGURATION_REVISION,
+            &json!([{"revision_number":3,"creator":"u","comment":null,
+            "created_at":"2025-11-27T14:00:00+00:00","end_at":null}]),
         )
         .unwrap();
-        assert_eq!(
-            r.dates(),
-            vec![("created_at", Some(1_764_252_000_000.0)), ("end_at", None)]
-        );
-        assert!(decode::<AppConfigurationRevision>(
-            200,
-            json!({"revision_number":3,"creator":"u","comment":null,
-            "created_at":"2025-11-27T14:00:00+00:00"})
-        )
-        .is_err());
+        assert_eq!(r[0]["created_at"], 1_764_252_000_000i64);
+        assert_eq!(r[0]["end_at"], Value::Null);
+        assert_eq!(r[0]["revision_number"], 3);
+        for bad in [
+            json!([{"revision_number":3,"creator":"u","comment":null,"created_at":"2025-11-27T14:00:00+00:00"}]),
+            json!([{"revision_number":3.5,"creator":"u","comment":null,"created_at":"2025-11-27T14:00:00+00:00","end_at":null}]),
+            json!([{"revision_number":u64::MAX,"creator":"u","comment":null,"created_at":"2025-11-27T14:00:00+00:00","end_at":null}]),
+            json!({"items":[]}),
+        ] {
+            assert!(list(&APP_CONFIGURATION_REVISION, &bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn templates() {
-        let list = decode_template_summaries(
-            200,
-            json!([{"name":"jupyter","version":"v1","title":"J",
-            "tags":["a"],"input":{"type":"object"},"description":"d","x":1}]),
-            None,
-        )
-        .unwrap();
-        assert_eq!(list[0].input, None);
-        assert_eq!(list[0].description, "");
-        assert_eq!(list[0].short_description, "");
-        assert_eq!(list[0].extra["x"], 1);
-        let versions =
-            decode_template_summaries(200, json!([{"version":"master","title":null}]), Some("sd"))
-                .unwrap();
-        assert_eq!(versions[0].name, "sd");
-        assert_eq!(versions[0].title, "");
-        assert!(decode_template_detail(200, Value::Null, "x")
-            .unwrap()
-            .is_none());
-        let t = decode_template_detail(
-            200,
-            json!({"version":"master","input":{"type":"object"}}),
-            "sd",
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(t.name, "sd");
-        assert_eq!(t.input, Some(json!({"type":"object"})));
-        assert!(decode_template_summaries(200, json!({"items":[]}), None).is_err());
+        let body = r#"[{"name":"jupyter","version":"v1","title":"J","tags":["a"],"input":{"type":"object"},"description":"d","x":1}]"#;
+        let list = applied(body, "", &template_summaries(200, body, None).unwrap());
+        assert_eq!(list[0]["input"], Value::Null);
+        assert_eq!(list[0]["description"], "");
+        assert_eq!(list[0]["short_description"], "");
+        assert_eq!(list[0]["tags"], json!(["a"]));
+        assert_eq!(list[0]["x"], 1);
+        let body = r#"[{"version":"master","title":null}]"#;
+        let versions = applied(
+            body,
+            "",
+            &template_summaries(200, body, Some("sd")).unwrap(),
+        );
+        assert_eq!(versions[0]["name"], "sd");
+        assert_eq!(versions[0]["title"], "");
+        assert_eq!(versions[0]["tags"], json!([]));
+        assert!(template_detail(200, "null", "x").unwrap().is_none());
+        let body = r#"{"version":"master","input":{"type":"object"}}"#;
+        let t = applied(
+            body,
+            "",
+            &template_detail(200, body, "sd").unwrap().unwrap(),
+        );
+        assert_eq!(t["name"], "sd");
+        assert_eq!(t["input"], json!({"type":"object"}));
+        assert_eq!(template_input(200, body), Some(json!({"type":"object"})));
+        let body = r#"{"name":"own","version":"master"}"#;
+        let t = applied(
+            body,
+            "",
+            &template_detail(200, body, "sd").unwrap().unwrap(),
+        );
+        assert_eq!(t["name"], "own");
+        assert!(template_summaries(200, r#"{"items":[]}"#, None).is_err());
     }
 
     #[test]
     fn upgrades() {
-        let u: Vec<AppUpgrades> = decode_list(
-            200,
-            json!([{"id":"a","template_name":"t","template_version":"v1",
+        let u = list(
+            &APP_UPGRADES,
+            &json!([{"id":"a","template_name":"t","template_version":"v1",
             "available_versions":["v3","v2"]}]),
         )
         .unwrap();
-        assert_eq!(u[0].available_versions, vec!["v3", "v2"]);
+        assert_eq!(u[0]["available_versions"], json!(["v3", "v2"]));
     }
 
     #[test]
@@ -486,5 +1152,14 @@ mod tests {
             parse_body(200, "<html>").unwrap_err().kind.name(),
             "BadGateway"
         );
+        assert_eq!(
+            object(200, "<html>", &APP).unwrap_err().kind.name(),
+            "BadGateway"
+        );
+        assert!(object(200, "{} x", &APP).is_err());
+        assert!(envelope(200, "[]", &APP).is_err());
+        assert!(!is_json(200, " ").unwrap());
+        assert!(is_json(200, "[1]").unwrap());
+        assert!(is_json(200, "[1").is_err());
     }
 }

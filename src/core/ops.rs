@@ -7,15 +7,16 @@ use super::config::{Defaults, ServerConfig};
 use super::configure::{self, ConfigurePlan};
 use super::error::{ApiError, ErrorKind, Result};
 use super::models::{
-    decode_items, decode_list, decode_template_detail, decode_template_summaries, parse_body, App,
-    AppConfigurationRevision, AppEvent, AppTemplate, AppUpgrades, AppValue, HasDates,
+    array, envelope, is_json, items, object, parse_body, quoted, template_detail, template_input,
+    template_summaries, App, Edits, APP, APP_CONFIGURATION_REVISION, APP_UPGRADES, APP_VALUE,
 };
-use super::paging::{Page, PageCursor};
+use super::paging::PageCursor;
 use super::requests::{Api, RequestSpec, Scope};
 use super::retry::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
 use super::urls;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 /// The states an app goes through (the JS `AppState`); a newer server may report others.
 pub const APP_STATES: [&str; 7] = [
@@ -224,35 +225,16 @@ pub fn check_id(v: String, what: &str) -> Result<String> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Nothing,
-    Null,
-    App(Box<App>),
-    Apps(Vec<App>),
-    Events(Vec<AppEvent>),
-    Upgrades(Vec<AppUpgrades>),
-    Values(Vec<AppValue>),
-    Templates(Vec<AppTemplate>),
-    Template(Box<AppTemplate>),
-    Json(Value),
-    Revisions(Vec<AppConfigurationRevision>),
+    /// JSON text made here.
+    Json(String),
+    /// The answer's body is the value (or its member `at`), as JS parses it, with the edits its
+    /// check found.
+    Body {
+        at: &'static str,
+        edits: Edits,
+    },
     /// The logs WebSocket's URL (the JS layer opens it).
     LogsUrl(String),
-}
-
-/// A model straight from the body text, with no tree in between (one pass instead of two);
-/// errors as `parse_body` then `decode` give them.
-fn decode_text<T: serde::de::DeserializeOwned>(status: u16, body: &str) -> Result<T> {
-    serde_json::from_str(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::bad_response(status, format!("not JSON ({e})"))
-        } else {
-            ApiError::bad_response(status, e)
-        }
-    })
-}
-
-/// `s` as a JSON string literal.
-fn quoted(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
 }
 
 fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
@@ -260,23 +242,8 @@ fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
 }
 
 impl Output {
-    /// The value as JSON text (timestamps as epoch milliseconds), with the keys JS makes `Date`s
-    /// of (in the object, or in each object of an array). None: no value (`undefined`).
-    fn to_json(&self) -> Result<Option<(String, &'static [&'static str])>> {
-        Ok(Some(match self {
-            Output::Nothing => return Ok(None),
-            Output::Null => ("null".to_string(), &[]),
-            Output::App(a) => (json(a)?, App::DATE_KEYS),
-            Output::Apps(items) => (json(items)?, App::DATE_KEYS),
-            Output::Events(items) => (json(items)?, AppEvent::DATE_KEYS),
-            Output::Revisions(items) => (json(items)?, AppConfigurationRevision::DATE_KEYS),
-            Output::Upgrades(items) => (json(items)?, &[]),
-            Output::Values(items) => (json(items)?, &[]),
-            Output::Templates(items) => (json(items)?, &[]),
-            Output::Template(t) => (json(t)?, &[]),
-            Output::Json(v) => (json(v)?, &[]),
-            Output::LogsUrl(u) => (quoted(u), &[]),
-        }))
+    fn body(edits: Edits) -> Output {
+        Output::Body { at: "", edits }
     }
 }
 
@@ -295,13 +262,44 @@ fn push_request(out: &mut String, spec: &RequestSpec) -> Result<()> {
     Ok(())
 }
 
+/// `,"key":value`, or for a body `,"answer":{…}`: what JS takes from `JSON.parse` of the answer
+/// (`at`: the whole body or one member), where it goes (`to`), the timestamps to make `Date`s of
+/// (`dates` keys; `times` per object, in order), and `fix` (see `Edits::fixes`).
 fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
-    if let Some((text, dates)) = o.to_json()? {
-        out.push_str(&format!(",{}:{text}", quoted(key)));
-        if !dates.is_empty() {
-            out.push_str(&format!(",\"dates\":{}", json(dates)?));
+    let value = match o {
+        Output::Nothing => return Ok(()),
+        Output::Json(text) => text.clone(),
+        Output::LogsUrl(u) => quoted(u),
+        Output::Body { at, edits } => {
+            let _ = write!(
+                out,
+                ",\"answer\":{{\"at\":\"{at}\",\"to\":\"{key}\",\"list\":{}",
+                edits.list
+            );
+            let dates = edits.shape.map(|s| s.date_keys()).unwrap_or_default();
+            if !dates.is_empty() {
+                out.push_str(",\"dates\":");
+                out.push_str(&json(&dates)?);
+                out.push_str(",\"times\":[");
+                let mut b = itoa::Buffer::new();
+                for (i, t) in edits.times.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(t.map_or("null", |ms| b.format(ms)));
+                }
+                out.push(']');
+            }
+            if !edits.fixes.is_empty() {
+                out.push_str(",\"fix\":[");
+                out.push_str(&edits.fixes);
+                out.push(']');
+            }
+            out.push('}');
+            return Ok(());
         }
-    }
+    };
+    let _ = write!(out, ",\"{key}\":{value}");
     Ok(())
 }
 
@@ -362,7 +360,6 @@ enum State {
     Template(String),
     Upgrades {
         rest: VecDeque<RequestSpec>,
-        acc: Vec<AppUpgrades>,
     },
     ConfigureGet {
         app_id: String,
@@ -479,14 +476,8 @@ impl Op {
                     .collect::<Result<Vec<_>>>()?;
                 let mut rest: VecDeque<_> = api.upgrades(&ids)?.into();
                 match rest.pop_front() {
-                    None => (State::Finished, Step::Done(Output::Upgrades(Vec::new()))),
-                    Some(first) => (
-                        State::Upgrades {
-                            rest,
-                            acc: Vec::new(),
-                        },
-                        Step::Send(first),
-                    ),
+                    None => (State::Finished, Step::Done(Output::Json("[]".to_string()))),
+                    Some(first) => (State::Upgrades { rest }, Step::Send(first)),
                 }
             }
             Call::Install { scope, data } => {
@@ -605,7 +596,10 @@ impl Op {
     fn pages(cursor: PageCursor) -> (State, Step) {
         match cursor.next_request() {
             Some(first) => (State::Pages(cursor), Step::Send(first)),
-            None => (State::Finished, Step::Page(Output::Apps(Vec::new()), None)),
+            None => (
+                State::Finished,
+                Step::Page(Output::Json("[]".to_string()), None),
+            ),
         }
     }
 
@@ -681,14 +675,12 @@ impl Op {
                 if status_error(status, body).is_some() || body.len() > MAX_GUARD_TEMPLATE_BYTES {
                     Vec::new()
                 } else {
-                    match parse_body(status, body).and_then(|b| {
-                        decode_template_detail(status, b, &planned.existing.template_name)
-                    }) {
-                        Ok(Some(t)) => configure::undefined_input_fields(
-                            t.input.as_ref().unwrap_or(&Value::Null),
+                    match template_input(status, body) {
+                        Some(schema) => configure::undefined_input_fields(
+                            &schema,
                             planned.data.get("input").unwrap_or(&Value::Null),
                         ),
-                        _ => Vec::new(),
+                        None => Vec::new(),
                     }
                 };
             self.state = State::ConfigurePut;
@@ -698,43 +690,43 @@ impl Op {
             return Err(e);
         }
         match state {
-            State::Single(d) => {
-                let v = || parse_body(status, body);
-                Ok(Step::Done(match d {
-                    Decode::App => Output::App(Box::new(decode_text(status, body)?)),
-                    Decode::Nothing => {
-                        v()?;
-                        Output::Nothing
-                    }
-                    Decode::Json => Output::Json(v()?),
-                    Decode::Values => Output::Values(decode_items(status, v()?, true)?),
-                    Decode::Templates => {
-                        Output::Templates(decode_template_summaries(status, v()?, None)?)
-                    }
-                    Decode::Revisions => Output::Revisions(decode_list(status, v()?)?),
-                }))
-            }
-            State::TemplateVersions(name) => Ok(Step::Done(Output::Templates(
-                decode_template_summaries(status, parse_body(status, body)?, Some(&name))?,
-            ))),
-            State::Template(name) => Ok(Step::Done(
-                match decode_template_detail(status, parse_body(status, body)?, &name)? {
-                    None => Output::Null,
-                    Some(t) => Output::Template(Box::new(t)),
-                },
-            )),
-            State::Upgrades { mut rest, mut acc } => {
-                acc.extend(decode_list::<AppUpgrades>(
-                    status,
-                    parse_body(status, body)?,
-                )?);
-                match rest.pop_front() {
-                    None => Ok(Step::Done(Output::Upgrades(acc))),
-                    Some(next) => {
-                        self.state = State::Upgrades { rest, acc };
-                        Ok(Step::Send(next))
+            State::Single(d) => Ok(Step::Done(match d {
+                Decode::App => Output::body(object(status, body, &APP)?),
+                Decode::Nothing => {
+                    parse_body(status, body)?;
+                    Output::Nothing
+                }
+                Decode::Json if is_json(status, body)? => Output::body(Edits::default()),
+                Decode::Json => Output::Json("null".to_string()),
+                Decode::Values => {
+                    let env = envelope(status, body, &APP_VALUE)?;
+                    match items(status, env, true)? {
+                        Some(edits) => Output::Body { at: "items", edits },
+                        None => Output::Json("[]".to_string()),
                     }
                 }
+                Decode::Templates => Output::body(template_summaries(status, body, None)?),
+                Decode::Revisions => {
+                    Output::body(array(status, body, &APP_CONFIGURATION_REVISION)?)
+                }
+            })),
+            State::TemplateVersions(name) => Ok(Step::Done(Output::body(template_summaries(
+                status,
+                body,
+                Some(&name),
+            )?))),
+            State::Template(name) => Ok(Step::Done(match template_detail(status, body, &name)? {
+                None => Output::Json("null".to_string()),
+                Some(edits) => Output::body(edits),
+            })),
+            State::Upgrades { mut rest } => {
+                // Each batch's items reach JS as a page; the call's value is all of them.
+                let items = Output::body(array(status, body, &APP_UPGRADES)?);
+                let next = rest.pop_front();
+                if next.is_some() {
+                    self.state = State::Upgrades { rest };
+                }
+                Ok(Step::Page(items, next))
             }
             State::ConfigureGet {
                 app_id,
@@ -742,7 +734,7 @@ impl Op {
                 comment,
                 upgrade,
             } => {
-                let existing: App = decode_text(status, body)?;
+                let existing = App::decode(status, body)?;
                 let plan = configure::plan(&existing, &data, upgrade)?;
                 let check = plan.check_version.clone();
                 let planned = Planned {
@@ -764,13 +756,11 @@ impl Op {
                     }
                 }
             }
-            State::ConfigurePut => Ok(Step::Done(Output::App(Box::new(decode_text(
-                status, body,
-            )?)))),
+            State::ConfigurePut => Ok(Step::Done(Output::body(object(status, body, &APP)?))),
             State::Pages(mut cursor) => {
                 let items = match cursor.accept(status, body)? {
-                    Page::Apps(a) => Output::Apps(a),
-                    Page::Events(e) => Output::Events(e),
+                    Some(edits) => Output::Body { at: "items", edits },
+                    None => Output::Json("[]".to_string()),
                 };
                 let next = cursor.next_request();
                 self.state = State::Pages(cursor);
@@ -875,7 +865,7 @@ mod tests {
         let done = op
             .answer(&mut c, 200, &app("1").to_string(), false)
             .unwrap();
-        assert!(matches!(done, Step::Done(Output::App(_))));
+        assert!(matches!(done, Step::Done(Output::Body { edits, .. }) if edits.count == 1));
         assert!(op.current().is_none());
     }
 
@@ -937,14 +927,16 @@ mod tests {
         let ids: Vec<String> = (0..150).map(|i| format!("id{i}")).collect();
         let (mut op, step) = Op::start(&c, Call::Upgrades { app_ids: ids }).unwrap();
         assert_eq!(sent(&step).query.len(), 100);
-        let step = op.answer(&mut c, 200, "[]", false).unwrap();
-        assert_eq!(sent(&step).query.len(), 50);
-        assert_eq!(
+        let Step::Page(_, Some(next)) = op.answer(&mut c, 200, "[]", false).unwrap() else {
+            panic!("a second batch")
+        };
+        assert_eq!(next.query.len(), 50);
+        assert!(matches!(
             op.answer(&mut c, 200, "[]", false).unwrap(),
-            Step::Done(Output::Upgrades(vec![]))
-        );
+            Step::Page(Output::Body { .. }, None)
+        ));
         let (_, step) = Op::start(&c, Call::Upgrades { app_ids: vec![] }).unwrap();
-        assert_eq!(step, Step::Done(Output::Upgrades(vec![])));
+        assert_eq!(step, Step::Done(Output::Json("[]".into())));
         assert!(Op::start(
             &c,
             Call::Upgrades {
@@ -997,7 +989,7 @@ mod tests {
             assert!(matches!(
                 op.answer(&mut c, 200, &app("1").to_string(), false)
                     .unwrap(),
-                Step::Done(Output::App(_))
+                Step::Done(Output::Body { edits, .. }) if edits.count == 1
             ));
         }
     }
@@ -1031,8 +1023,8 @@ mod tests {
         assert!(sent(&step).query.contains(&("page".into(), "1".into())));
         let page = json!({"items": [app("1")], "pages": 2}).to_string();
         match op.answer(&mut c, 200, &page, false).unwrap() {
-            Step::Page(Output::Apps(a), Some(next)) => {
-                assert_eq!(a.len(), 1);
+            Step::Page(Output::Body { at: "items", edits }, Some(next)) => {
+                assert_eq!(edits.count, 1);
                 assert!(next.query.contains(&("page".into(), "2".into())));
             }
             s => panic!("{s:?}"),
@@ -1159,9 +1151,36 @@ mod tests {
             .answer(&mut c, 200, &app("1").to_string(), false)
             .unwrap();
         let v: Value = serde_json::from_str(&done.to_json("").unwrap()).unwrap();
-        assert_eq!(v["done"], true);
-        assert_eq!(v["value"]["created_at"], 1_735_689_600_000.0);
-        assert_eq!(v["dates"], json!(["created_at", "updated_at"]));
+        // The value is the answer's body itself, which JS parses; timestamps come as epoch ms.
+        assert_eq!(
+            v,
+            json!({"done": true, "answer": {"at": "", "to": "value", "list": false,
+                "dates": ["created_at", "updated_at"], "times": [1_735_689_600_000i64, 1_735_689_600_000i64]}})
+        );
+        // A page: its items are the body's `items`, with the edits the check found.
+        let (mut op, _) = Op::start(
+            &c,
+            Call::Events {
+                scope: Scope::default(),
+                app_id: ID.into(),
+            },
+        )
+        .unwrap();
+        let page = json!({"items": [{"created_at": "2025-01-01T00:00:00Z", "state": "s", "reason": null}]});
+        let v: Value = serde_json::from_str(
+            &op.answer(&mut c, 200, &page.to_string(), false)
+                .unwrap()
+                .to_json("")
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["answer"]["at"], "items");
+        assert_eq!(v["answer"]["to"], "items");
+        assert_eq!(v["answer"]["list"], true);
+        assert_eq!(
+            v["answer"]["fix"],
+            json!([[[0], "message", null], [[0], "resources", []]])
+        );
         // A body travels as JSON text inside the step.
         let data = json!({"template_name": "shell", "template_version": "1", "input": {}});
         let call = Call::Install {
@@ -1179,16 +1198,6 @@ mod tests {
         let v: Value =
             serde_json::from_str(&Step::Done(Output::Nothing).to_json("").unwrap()).unwrap();
         assert_eq!(v, json!({"done": true}));
-    }
-
-    #[test]
-    fn date_keys_match_the_models() {
-        use crate::core::models::HasDates;
-        let app: App = serde_json::from_value(app("1")).unwrap();
-        assert_eq!(
-            app.dates().iter().map(|d| d.0).collect::<Vec<_>>(),
-            App::DATE_KEYS
-        );
     }
 
     #[test]

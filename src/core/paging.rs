@@ -1,13 +1,9 @@
 //! Lazy pagination state, as the SDK pages `list` and `get_events`.
 
 use super::error::{ApiError, Result};
-use super::models::{App, AppEvent};
+use super::models::{envelope, items, Edits, APP, APP_EVENT};
 use super::requests::{Method, RequestSpec};
-use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::Deserialize;
 use serde_json::Value;
-use std::fmt;
-use std::marker::PhantomData;
 
 /// The most pages one cursor follows, so that a server which always claims one more page cannot
 /// keep an iterator going forever. When the server still claims more after page `MAX_PAGES`,
@@ -21,12 +17,6 @@ pub enum PageKind {
     Apps,
     /// No query on the first request, then `?page=2`, …; `items` defaults to [].
     Events,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Page {
-    Apps(Vec<App>),
-    Events(Vec<AppEvent>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,20 +66,25 @@ impl PageCursor {
 
     /// Takes the body text answering `next_request()`. Iteration ends after an error, an
     /// empty page, or once `page >= pages` (missing = 1); see MAX_PAGES for the ceiling.
-    pub fn accept(&mut self, status: u16, body: &str) -> Result<Page> {
+    /// The page's items are its body's `items` with the check's edits (None: an empty page).
+    pub fn accept(&mut self, status: u16, body: &str) -> Result<Option<Edits>> {
         // Every outcome below but "a next page" ends the iteration.
         self.done = true;
-        let (empty, pages, page) = match self.kind {
-            PageKind::Apps => {
-                let (items, pages) = parse_page(status, body, true)?;
-                (items.is_empty(), pages, Page::Apps(items))
-            }
-            PageKind::Events => {
-                let (items, pages) = parse_page(status, body, false)?;
-                (items.is_empty(), pages, Page::Events(items))
-            }
+        let (shape, required) = match self.kind {
+            PageKind::Apps => (&APP, true),
+            PageKind::Events => (&APP_EVENT, false),
         };
-        if empty || (self.page as f64) >= pages {
+        let env = envelope(status, body, shape)?;
+        let pages = match env.pages.map(serde_json::from_str::<Value>) {
+            None | Some(Ok(Value::Null)) => 1.0,
+            Some(Ok(Value::Number(n))) => page_count(&n).ok_or_else(|| {
+                ApiError::bad_response(status, format!("\"pages\" is not a page count: {n}"))
+            })?,
+            Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),
+        };
+        let page = items(status, env, required)?;
+        let count = page.as_ref().map_or(0, |e| e.count);
+        if count == 0 || (self.page as f64) >= pages {
             return Ok(page);
         }
         if self.page >= MAX_PAGES {
@@ -101,75 +96,6 @@ impl PageCursor {
         self.page += 1;
         self.done = false;
         Ok(page)
-    }
-}
-
-/// A page's `items` and `pages`, read from the body text in one pass: the other keys are
-/// skipped instead of built into a tree first. A repeated key counts once, the last time.
-struct Envelope<T> {
-    items: Option<Vec<T>>,
-    pages: Option<Value>,
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Fields<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
-            type Value = Envelope<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> std::result::Result<Envelope<T>, A::Error> {
-                let mut env = Envelope {
-                    items: None,
-                    pages: None,
-                };
-                while let Some(key) = m.next_key::<String>()? {
-                    match key.as_str() {
-                        "items" => env.items = m.next_value()?,
-                        "pages" => env.pages = Some(m.next_value()?),
-                        _ => {
-                            m.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(env)
-            }
-        }
-        d.deserialize_map(Fields(PhantomData))
-    }
-}
-
-/// The items (required for apps; absent or null is [] for events) and the page count of a page.
-fn parse_page<T: DeserializeOwned>(
-    status: u16,
-    body: &str,
-    required: bool,
-) -> Result<(Vec<T>, f64)> {
-    let env: Envelope<T> = serde_json::from_str(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::bad_response(status, format!("not JSON ({e})"))
-        } else {
-            ApiError::bad_response(status, e)
-        }
-    })?;
-    let pages = match env.pages {
-        None | Some(Value::Null) => 1.0,
-        Some(Value::Number(n)) => page_count(&n).ok_or_else(|| {
-            ApiError::bad_response(status, format!("\"pages\" is not a page count: {n}"))
-        })?,
-        Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),
-    };
-    match env.items {
-        Some(items) => Ok((items, pages)),
-        None if !required => Ok((Vec::new(), pages)),
-        None => Err(ApiError::bad_response(
-            status,
-            "no \"items\" list in the answer",
-        )),
     }
 }
 
@@ -219,16 +145,13 @@ mod tests {
         .collect();
         let mut c = api().list(&Scope::default(), &states).unwrap();
         assert_eq!(url(&c).unwrap(), "/apis/apps/v2/instances?cluster=default&org=superorg&project=alpha&page=1&states=queued&states=progressing&states=healthy&states=degraded&states=errored&states=uninstalling");
-        let Page::Apps(items) = c
+        let page = c
             .accept(
                 200,
                 &json!({"items":[app("a")],"total":2,"page":1,"size":1,"pages":2}).to_string(),
             )
-            .unwrap()
-        else {
-            panic!()
-        };
-        assert_eq!(items[0].id, "a");
+            .unwrap();
+        assert_eq!(page.map(|e| e.count), Some(1));
         assert_eq!(url(&c).unwrap(), "/apis/apps/v2/instances?cluster=default&org=superorg&project=alpha&page=2&states=queued&states=progressing&states=healthy&states=degraded&states=errored&states=uninstalling");
         c.accept(200, &json!({"items":[app("b")],"pages":2}).to_string())
             .unwrap();
@@ -297,13 +220,12 @@ mod tests {
             "/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/id1/events"
         );
         let ev = json!({"created_at":"2025-11-27T12:23:47.555539Z","state":"queued","reason":null});
-        let Page::Events(items) = c
+        let page = c
             .accept(200, &json!({"items":[ev],"pages":3}).to_string())
-            .unwrap()
-        else {
-            panic!()
-        };
-        assert_eq!(items.len(), 1);
+            .unwrap();
+        let page = page.unwrap();
+        assert_eq!(page.count, 1);
+        assert_eq!(page.shape.map(|s| s.name), Some("AppEvent"));
         assert_eq!(
             url(&c).unwrap(),
             "/apis/apps/v1/cluster/default/org/superorg/project/alpha/instances/id1/events?page=2"
@@ -312,10 +234,8 @@ mod tests {
             .unwrap();
         assert!(url(&c).unwrap().ends_with("events?page=3"));
         // items defaults to [], and an empty page is the last one
-        let Page::Events(items) = c.accept(200, &json!({"pages":3}).to_string()).unwrap() else {
-            panic!()
-        };
-        assert!(items.is_empty());
+        let page = c.accept(200, &json!({"pages":3}).to_string()).unwrap();
+        assert_eq!(page, None);
         assert_eq!(url(&c), None);
     }
 

@@ -431,10 +431,10 @@ pub(crate) mod tests {
 
     #[test]
     fn configure_uses_the_instance_project() {
-        let app: App = crate::core::models::decode(200, json!({"id":ID,"name":"n","display_name":"d",
+        let app = App::decode(200, &json!({"id":ID,"name":"n","display_name":"d",
             "template_name":"shell","template_version":"v25.6.0","project_name":"test3","org_name":"superorg",
             "cluster_name":"default","namespace":"ns","state":"healthy","creator":"u",
-            "created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","endpoints":[]})).unwrap();
+            "created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z","endpoints":[]}).to_string()).unwrap();
         let a = api();
         let r = a.configure(&app, ID, json!({"input":{}})).unwrap();
         assert_eq!(

@@ -385,7 +385,10 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
 /// The answer to op `id`'s request: the next step (`{ refreshToken: true }` when the answer
 /// refuses the token and a provider may give another), or its error.
 #[wasm_bindgen(js_name = opAnswer)]
-pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> JsResult<String> {
+pub fn op_answer(id: u32, status: u16, body: &[u8], can_refresh_token: bool) -> JsResult<String> {
+    // Bytes, not a string: a copy into memory instead of a JS loop over every character.
+    // Invalid UTF-8 reads as the JS layer's TextDecoder reads it (U+FFFD).
+    let body = String::from_utf8_lossy(body);
     if TEST_TRAP.with(|t| t.replace(false)) {
         // Mid-update, as a real trap would be: the registry stays borrowed, so an instance that
         // was not replaced fails every later call.
@@ -398,7 +401,7 @@ pub fn op_answer(id: u32, status: u16, body: &str, can_refresh_token: bool) -> J
         let spec = slot.op.current().cloned();
         let step = with_client(slot.client, |cs| {
             slot.op
-                .answer(&mut cs.client, status, body, can_refresh_token)
+                .answer(&mut cs.client, status, &body, can_refresh_token)
         });
         step_or_error(slot, step, spec.as_ref())
     })
