@@ -307,7 +307,7 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        undefined.sort_by_cached_key(|p| sortable(p));
+        undefined.sort_by_key(|p| sortable(p));
         Ok(undefined)
     }
 }

@@ -208,17 +208,34 @@ impl Shape {
     pub fn date_keys(&self) -> Vec<&'static str> {
         self.fields
             .iter()
-            .filter(|f| f.ty == Time)
+            .filter(|f| matches!(f.ty, Time))
             .map(|f| f.key)
             .collect()
     }
 
     fn index(&self, key: &str) -> Option<usize> {
-        // Lengths and first bytes differ for most pairs: cheaper than a string compare each.
-        let b = key.as_bytes();
-        self.fields.iter().position(|f| {
-            f.key.len() == b.len() && f.key.as_bytes().first() == b.first() && f.key == key
-        })
+        self.fields.iter().position(|f| f.key == key)
+    }
+
+    /// `index`, trying `hint` first: the objects of one list usually list their keys in the
+    /// same order, so the field at a key's position in the previous object is most often it.
+    fn index_at(&self, key: &str, hint: &mut u8) -> Option<usize> {
+        if let Some(f) = self.fields.get(usize::from(*hint)) {
+            if f.key == key {
+                return Some(usize::from(*hint));
+            }
+        }
+        let i = self.index(key);
+        *hint = i.map_or(u8::MAX, |i| i as u8);
+        i
+    }
+
+    /// Field `i`'s place among the timestamps.
+    fn time_slot(&self, i: usize) -> usize {
+        self.fields[..i]
+            .iter()
+            .filter(|f| matches!(f.ty, Time))
+            .count()
     }
 }
 
@@ -314,16 +331,7 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
     type Value = Got;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let what = match self.field.ty {
-            Str => "a string",
-            Int => "an integer",
-            Time => "a timestamp string",
-            Strings => "a list of strings",
-            Any => "JSON",
-            AnyList => "a list",
-            List(_) => "a list of objects",
-        };
-        write!(f, "{what} in `{}`", self.field.key)
+        write!(f, "{} in `{}`", self.what(), self.field.key)
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<Got, E> {
@@ -345,14 +353,14 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
                     quoted(s)
                 ))),
             },
-            _ => Err(E::invalid_type(de::Unexpected::Str(s), &self)),
+            _ => Err(self.wrong("a string")),
         }
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Got, E> {
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Got, E> {
         match self.field.ty {
             Int | Any => Ok(Got::Value),
-            _ => Err(E::invalid_type(de::Unexpected::Signed(v), &self)),
+            _ => Err(self.wrong("a number")),
         }
     }
 
@@ -360,27 +368,27 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
         match self.field.ty {
             Int if i64::try_from(v).is_ok() => Ok(Got::Value),
             Any => Ok(Got::Value),
-            _ => Err(E::invalid_type(de::Unexpected::Unsigned(v), &self)),
+            _ => Err(self.wrong("a number")),
         }
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Got, E> {
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Got, E> {
         match self.field.ty {
             Any => Ok(Got::Value),
-            _ => Err(E::invalid_type(de::Unexpected::Float(v), &self)),
+            _ => Err(self.wrong("a number")),
         }
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Got, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Got, E> {
         match self.field.ty {
             Any => Ok(Got::Value),
-            _ => Err(E::invalid_type(de::Unexpected::Bool(v), &self)),
+            _ => Err(self.wrong("a boolean")),
         }
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Got, A::Error> {
-        if self.field.ty != Any {
-            return Err(de::Error::invalid_type(de::Unexpected::Map, &self));
+        if !matches!(self.field.ty, Any) {
+            return Err(self.wrong("an object"));
         }
         while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Got::Value)
@@ -391,26 +399,22 @@ impl<'de> Visitor<'de> for FieldSeed<'_> {
             Any | AnyList => while s.next_element::<IgnoredAny>()?.is_some() {},
             Strings => while s.next_element_seed(StrSeed(self.field.key))?.is_some() {},
             List(shape) => {
-                let mut i = 0;
-                let path = Path::In(self.path, self.field.key, 0);
-                loop {
-                    let at = match path {
-                        Path::In(p, k, _) => Path::In(p, k, i),
-                        other => other,
-                    };
+                let mut order = [u8::MAX; 32];
+                for i in 0.. {
+                    let at = Path::In(self.path, self.field.key, i);
                     let seed = ObjectSeed {
                         shape,
                         path: &at,
                         edits: &mut *self.edits,
                         top: false,
+                        order: &mut order,
                     };
                     if s.next_element_seed(seed)?.is_none() {
                         break;
                     }
-                    i += 1;
                 }
             }
-            _ => return Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+            _ => return Err(self.wrong("a list")),
         }
         Ok(Got::Value)
     }
@@ -420,6 +424,26 @@ impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
     type Value = Got;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Got, D::Error> {
         d.deserialize_any(self)
+    }
+}
+
+impl FieldSeed<'_> {
+    fn what(&self) -> &'static str {
+        match self.field.ty {
+            Str => "a string",
+            Int => "an integer",
+            Time => "a timestamp string",
+            Strings => "a list of strings",
+            Any => "JSON",
+            AnyList => "a list",
+            List(_) => "a list of objects",
+        }
+    }
+
+    /// The field holds `got` instead of its type. (Not serde's `invalid_type`: its message
+    /// prints the value, and printing a float brings f64's Display into the .wasm.)
+    fn wrong<E: de::Error>(&self, got: &str) -> E {
+        E::custom(format!("`{}` is {got}, not {}", self.field.key, self.what()))
     }
 }
 
@@ -490,7 +514,11 @@ struct ObjectSeed<'c> {
     edits: &'c mut Edits,
     /// A value or list item (its timestamps are revived), not a nested object.
     top: bool,
+    /// The field found at each key position in the previous object of the list.
+    order: &'c mut Order,
 }
+
+type Order = [u8; 32];
 
 impl<'de> Visitor<'de> for ObjectSeed<'_> {
     type Value = ();
@@ -505,14 +533,22 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
             path,
             edits,
             top,
+            order,
         } = self;
         let (mut seen, mut non_null) = (0u32, 0u32);
         let mut times = [None; MAX_TIMES];
         // The alias: seen at all, and its string.
         let mut alias: Option<Option<String>> = None;
+        let mut pos = 0;
         while let Some(key) = m.next_key_seed(KeySeed)? {
             let k = key.as_str();
-            let (i, keep) = match shape.index(k) {
+            let hint = order.get_mut(pos);
+            pos += 1;
+            let found = match hint {
+                Some(h) => shape.index_at(k, h),
+                None => shape.index(k),
+            };
+            let (i, keep) = match found {
                 Some(i) => (i, false),
                 None => match shape.aliases.first() {
                     Some((from, to)) if *from == k => match shape.index(to) {
@@ -549,11 +585,9 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
                 non_null |= 1 << i;
             }
             if let Got::Time(ms) = got {
-                let t = shape.fields[..i].iter().filter(|f| f.ty == Time).count();
-                times[t] = Some(ms);
-            } else if field.ty == Time {
-                let t = shape.fields[..i].iter().filter(|f| f.ty == Time).count();
-                times[t] = None;
+                times[shape.time_slot(i)] = Some(ms);
+            } else if matches!(field.ty, Time) {
+                times[shape.time_slot(i)] = None;
             }
         }
         let mut at: Option<String> = None;
@@ -582,13 +616,17 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
                 OrEmpty if non_null & bit == 0 => fix(
                     edits,
                     field.key,
-                    Some(if field.ty == Str { "\"\"" } else { "[]" }),
+                    Some(if matches!(field.ty, Str) {
+                        "\"\""
+                    } else {
+                        "[]"
+                    }),
                 ),
                 _ => {}
             }
         }
         if top {
-            let n = shape.fields.iter().filter(|f| f.ty == Time).count();
+            let n = shape.time_slot(shape.fields.len());
             edits.times.extend_from_slice(&times[..n]);
             edits.count += 1;
             edits.present = non_null;
@@ -614,6 +652,7 @@ impl<'de> Visitor<'de> for ArraySeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<(), A::Error> {
         let ArraySeed(shape, edits) = self;
+        let mut order = [u8::MAX; 32];
         loop {
             let path = Path::Item(edits.count);
             let seed = ObjectSeed {
@@ -621,6 +660,7 @@ impl<'de> Visitor<'de> for ArraySeed<'_> {
                 path: &path,
                 edits: &mut *edits,
                 top: true,
+                order: &mut order,
             };
             if s.next_element_seed(seed)?.is_none() {
                 return Ok(());
@@ -662,6 +702,7 @@ pub fn object(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
         path: &Path::Root,
         edits: &mut edits,
         top: true,
+        order: &mut [u8::MAX; 32],
     };
     seed.deserialize(&mut d)
         .and_then(|_| d.end())

@@ -237,6 +237,16 @@ pub enum Output {
     LogsUrl(String),
 }
 
+/// `x` as a JSON number (integers without a fraction). Not `{x}`: f64's Display would bring its
+/// own float formatting (~14 KB) into the .wasm beside serde_json's.
+pub fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        itoa::Buffer::new().format(x as i64).to_string()
+    } else {
+        serde_json::to_string(&x).unwrap_or_else(|_| "null".to_string())
+    }
+}
+
 fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| ApiError::bad_response(200, format!("cannot encode: {e}")))
 }

@@ -2,6 +2,7 @@
 
 use super::error::{ApiError, Result};
 use super::models::{envelope, items, Edits, APP, APP_EVENT};
+use super::ops::number;
 use super::requests::{Method, RequestSpec};
 use serde_json::Value;
 
@@ -90,7 +91,7 @@ impl PageCursor {
         if self.page >= MAX_PAGES {
             return Err(ApiError::bad_response(
                 status,
-                format!("more than {MAX_PAGES} pages (\"pages\": {pages})"),
+                format!("more than {MAX_PAGES} pages (\"pages\": {})", number(pages)),
             ));
         }
         self.page += 1;

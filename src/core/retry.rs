@@ -2,7 +2,6 @@
 //! token provider again. The JS layer does the waiting; every decision is made here.
 
 use super::requests::Method;
-use chrono::DateTime;
 
 /// `maxRetries` when the caller gives none.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -81,8 +80,9 @@ pub fn retry_after_ms(
     if let Some(secs) = text.parse::<f64>().ok().and_then(finite) {
         return Some(secs * 1000.0);
     }
-    let at = DateTime::parse_from_rfc2822(text).ok()?;
-    Some(at.timestamp_millis() as f64 - now_ms)
+    let at = httpdate::parse_http_date(text).ok()?;
+    let since_epoch = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(since_epoch.as_millis() as f64 - now_ms)
 }
 
 /// The exponential backoff before retry number `retry` (1-based), `random` in [0, 1) taking up
@@ -242,9 +242,14 @@ mod tests {
         assert_eq!(retry_after_ms(Some("1"), None, 0.0), Some(1000.0));
         assert_eq!(retry_after_ms(Some(" 2.5 "), None, 0.0), Some(2500.0));
         assert_eq!(retry_after_ms(Some("1"), Some("250"), 0.0), Some(250.0));
-        let now = DateTime::parse_from_rfc2822("Wed, 21 Oct 2015 07:28:00 GMT")
-            .unwrap()
-            .timestamp_millis() as f64;
+        let now = 1_445_412_480_000.0; // Wed, 21 Oct 2015 07:28:00 GMT
+                                       // The three forms of an HTTP date (RFC 9110 §5.6.7).
+        for old in [
+            "Wednesday, 21-Oct-15 07:28:05 GMT",
+            "Wed Oct 21 07:28:05 2015",
+        ] {
+            assert_eq!(retry_after_ms(Some(old), None, now), Some(5000.0), "{old}");
+        }
         assert_eq!(
             retry_after_ms(Some("Wed, 21 Oct 2015 07:28:05 GMT"), None, now),
             Some(5000.0)

@@ -1,104 +1,84 @@
 //! Lenient ISO 8601 timestamps as the API sends them.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 /// Parses `YYYY-MM-DD[T| ]HH:MM[:SS[.f{0,9}]][Z|±HH:MM|±HHMM|±HH]`; no offset means UTC.
+/// Read byte by byte: every list page has two per app, and this runs in the .wasm.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    let s = text.trim();
-    if s.len() < 16 || !s.is_char_boundary(10) || !s.is_char_boundary(11) {
-        return None;
-    }
-    let date = parse_date(&s[..10])?;
-    let sep = s.as_bytes()[10];
-    if !matches!(sep, b'T' | b't' | b' ') {
-        return None;
-    }
-    let rest = &s[11..];
-    // The offset starts at the first Z, + or - after the time.
-    let (time_part, offset) = match rest.find(['Z', 'z', '+', '-']) {
-        Some(i) => (&rest[..i], Some(&rest[i..])),
-        None => (rest, None),
-    };
-    let time = parse_time(time_part)?;
-    let naive = NaiveDateTime::new(date, time);
-    let offset = match offset {
-        None | Some("Z") | Some("z") => FixedOffset::east_opt(0)?,
-        Some(o) => parse_offset(o)?,
-    };
-    let local = offset.from_local_datetime(&naive).single()?;
-    Some(local.with_timezone(&Utc))
-}
-
-/// `YYYY-MM-DD` by hand: chrono's strftime parser would add its whole format machinery to the .wasm.
-fn parse_date(d: &str) -> Option<NaiveDate> {
-    let b = d.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = d.get(r)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
-}
-
-fn parse_time(t: &str) -> Option<NaiveTime> {
-    let (hms, frac) = match t.split_once('.') {
-        Some((hms, frac)) => (hms, Some(frac)),
-        None => (t, None),
-    };
-    let mut parts = hms.split(':');
-    let h = two_digits(parts.next()?)?;
-    let m = two_digits(parts.next()?)?;
-    let s = match parts.next() {
-        Some(p) => two_digits(p)?,
-        None if frac.is_none() => 0,
-        None => return None,
-    };
-    if parts.next().is_some() {
-        return None;
-    }
-    let nanos = match frac {
-        None => 0,
-        Some(f) if f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
-            let digits: u32 = if f.is_empty() { 0 } else { f.parse().ok()? };
-            digits * 10u32.pow(9 - f.len() as u32)
-        }
-        Some(_) => return None,
-    };
-    NaiveTime::from_hms_nano_opt(h, m, s, nanos)
-}
-
-fn two_digits(p: &str) -> Option<u32> {
-    if p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()) {
-        p.parse().ok()
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_whitespace() || b >= 0x80);
+    let s = if edge(text.as_bytes().first()) || edge(text.as_bytes().last()) {
+        text.trim()
     } else {
-        None
+        text
     }
+    .as_bytes();
+    if s.len() < 16 || s[4] != b'-' || s[7] != b'-' || !matches!(s[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        digits(&s[..4])? as i32,
+        digits(&s[5..7])?,
+        digits(&s[8..10])?,
+    )?;
+    if s[13] != b':' {
+        return None;
+    }
+    let (h, m) = (digits(&s[11..13])?, digits(&s[14..16])?);
+    let mut i = 16;
+    let mut sec = 0;
+    let mut nanos = 0;
+    if s.get(i) == Some(&b':') {
+        sec = digits(s.get(i + 1..i + 3)?)?;
+        i += 3;
+        if s.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while i < s.len() && s[i].is_ascii_digit() {
+                i += 1;
+            }
+            let frac = &s[start..i];
+            if frac.len() > 9 {
+                return None;
+            }
+            nanos =
+                if frac.is_empty() { 0 } else { digits(frac)? } * 10u32.pow(9 - frac.len() as u32);
+        }
+    }
+    let offset = offset_seconds(&s[i..])?;
+    let local = date.and_hms_nano_opt(h, m, sec, nanos)?;
+    let utc = local.checked_sub_signed(TimeDelta::try_seconds(offset)?)?;
+    Some(utc.and_utc())
 }
 
-fn parse_offset(o: &str) -> Option<FixedOffset> {
-    let sign = match o.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
+/// A run of ASCII digits (at most 9) as a number.
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `` (UTC), `Z`, `±HH`, `±HHMM` or `±HH:MM`, as seconds east of UTC.
+fn offset_seconds(o: &[u8]) -> Option<i64> {
+    let (sign, body) = match o.split_first() {
+        None => return Some(0),
+        Some((b'Z' | b'z', [])) => return Some(0),
+        Some((b'+', rest)) => (1, rest),
+        Some((b'-', rest)) => (-1, rest),
         _ => return None,
     };
-    let body = &o[1..];
-    if !body.is_ascii() {
-        return None;
-    }
     let (h, m) = match body.len() {
-        2 => (two_digits(body)?, 0),
-        4 => (two_digits(&body[..2])?, two_digits(&body[2..])?),
-        5 if body.as_bytes()[2] == b':' => (two_digits(&body[..2])?, two_digits(&body[3..])?),
+        2 => (digits(body)?, 0),
+        4 => (digits(&body[..2])?, digits(&body[2..])?),
+        5 if body[2] == b':' => (digits(&body[..2])?, digits(&body[3..])?),
         _ => return None,
     };
     if h > 23 || m > 59 {
         return None;
     }
-    FixedOffset::east_opt(sign * (h as i32 * 3600 + m as i32 * 60))
+    Some(sign * i64::from(h * 3600 + m * 60))
 }
 
 /// Milliseconds since the epoch, what a JS `Date` holds.

@@ -53,7 +53,7 @@ pub fn segment(value: &str) -> Result<String> {
             "an id or name must not be empty",
         )),
         "." | ".." => Err(ApiError::illegal_argument(format!(
-            "{value:?} cannot be sent as a URL path segment"
+            "\"{value}\" cannot be sent as a URL path segment"
         ))),
         _ => Ok(utf8_percent_encode(value, SEGMENT).to_string()),
     }

@@ -10,7 +10,7 @@ mod js;
 
 use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
-use crate::core::ops::{self, Call, Client, Effective, Limits, LogsArgs, Op, Step};
+use crate::core::ops::{self, number, Call, Client, Effective, Limits, LogsArgs, Op, Step};
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
@@ -358,7 +358,9 @@ pub fn op_start(
     let (op, step, limits) = started.map_err(|e| reject(&e))?;
     let mut head = format!(
         "\"maxRetries\":{},\"timeoutMs\":{},\"maxLogBufferBytes\":{},",
-        limits.max_retries, limits.timeout_ms, limits.max_log_buffer_bytes
+        limits.max_retries,
+        number(limits.timeout_ms),
+        number(limits.max_log_buffer_bytes)
     );
     if op.current().is_some() {
         let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
@@ -388,7 +390,10 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
 pub fn op_answer(id: u32, status: u16, body: &[u8], can_refresh_token: bool) -> JsResult<String> {
     // Bytes, not a string: a copy into memory instead of a JS loop over every character.
     // Invalid UTF-8 reads as the JS layer's TextDecoder reads it (U+FFFD).
-    let body = String::from_utf8_lossy(body);
+    let body = match std::str::from_utf8(body) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(body),
+    };
     if TEST_TRAP.with(|t| t.replace(false)) {
         // Mid-update, as a real trap would be: the registry stays borrowed, so an instance that
         // was not replaced fails every later call.
