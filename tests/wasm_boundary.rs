@@ -5,7 +5,7 @@
 
 use apolo_apps::wasm::{
     app_states, client_info, client_new, error_of, handshake_error, op_answer, op_drop, op_failed,
-    op_retry, op_start, redacted, use_token,
+    op_start, redacted, use_token,
 };
 use js_sys::{Array, Date, Object, Reflect, Set};
 use serde_json::json;
@@ -30,6 +30,11 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 
 fn text(v: &JsValue, key: &str) -> String {
     get(v, key).as_string().unwrap_or_default()
+}
+
+/// The answer to an op's first attempt, with no headers and no token provider.
+fn reply(op: u32, status: u16, body: &[u8]) -> Result<String, JsValue> {
+    op_answer(op, 1, status, &Object::new(), body, false, 0.0, 0.0)
 }
 
 fn client() -> u32 {
@@ -105,7 +110,7 @@ fn a_call_is_one_request_then_one_decoded_value() {
     assert_eq!(get(&step, "maxRetries").as_f64(), Some(2.0));
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = parse(&op_answer(op, 200, app_json().as_bytes(), false).unwrap());
+    let done = parse(&reply(op, 200, app_json().as_bytes()).unwrap());
     assert_eq!(get(&done, "done"), JsValue::TRUE);
     // The value is the body itself (JS parses it); timestamps cross as epoch milliseconds, with
     // the keys the JS layer makes Dates of.
@@ -121,7 +126,7 @@ fn a_call_is_one_request_then_one_decoded_value() {
         .collect();
     assert_eq!(dates, ["created_at", "updated_at"]);
     // The op is finished: it is gone.
-    assert!(op_answer(op, 200, app_json().as_bytes(), false).is_err());
+    assert!(reply(op, 200, app_json().as_bytes()).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -209,7 +214,7 @@ fn errors_name_the_request_without_the_token() {
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let body = format!(r#"{{"error":"token {TOKEN} expired"}}"#);
-    let e = op_answer(op, 401, body.as_bytes(), false).unwrap_err();
+    let e = reply(op, 401, body.as_bytes()).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "AuthenticationError");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     assert_eq!(text(&e, "method"), "GET");
@@ -220,7 +225,7 @@ fn errors_name_the_request_without_the_token() {
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     assert_eq!(
-        text(&op_answer(op, 0, b"", false).unwrap_err(), "apoloError"),
+        text(&reply(op, 0, b"").unwrap_err(), "apoloError"),
         "ConnectionError"
     );
     assert!(!redacted(c, &format!("x {TOKEN} y")).contains(TOKEN));
@@ -240,53 +245,62 @@ fn errors_name_the_request_without_the_token() {
 
 #[wasm_bindgen_test]
 fn retry_decisions_come_from_the_core() {
-    // The core's answer for attempt `n` that ended with `status` (0: a network error `code`).
+    // The core's answer for attempt `n` of a fresh `call` that ended with `status` (0: a network
+    // error `code`): the retry decision, or None when it went on to the call's result or error.
     fn decide(
-        op: u32,
+        call: &str,
         n: u32,
         status: u16,
         code: Option<&str>,
         retry_after: Option<&str>,
         refresh: bool,
     ) -> Option<JsValue> {
-        op_retry(
-            op,
-            n,
-            status,
-            code.map(String::from),
-            retry_after.map(String::from),
-            None,
-            refresh,
-            0.0,
-            0.0,
-        )
-        .unwrap()
-        .map(|t| parse(&t))
+        let c = client();
+        let a = if call == "install" {
+            js(json!({"template_name": "shell", "template_version": "1", "input": {}}))
+        } else {
+            ID.into()
+        };
+        let step = parse(&op_start(c, call, a, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+        let op = get(&step, "op").as_f64().unwrap() as u32;
+        // Headers as the JS layer passes them: anything with get(name).
+        let body = format!(
+            "return name === 'retry-after' ? {} : null",
+            retry_after.map_or("null".into(), |r| format!("'{r}'"))
+        );
+        let headers = Object::new();
+        let get_fn = js_sys::Function::new_with_args("name", &body);
+        Reflect::set(&headers, &"get".into(), &get_fn).unwrap();
+        let out = if status > 0 {
+            op_answer(op, n, status, &headers, b"{}", refresh, 0.0, 0.0)
+        } else {
+            op_failed(op, n, code.map(String::from), "failed", refresh, 0.0, 0.0)
+        };
+        let v = parse(&out.ok()?);
+        let decided =
+            !get(&v, "delayMs").is_undefined() || get(&v, "refreshToken") == JsValue::TRUE;
+        decided.then_some(v)
     }
+    let d = decide("get", 1, 503, None, Some("1"), false).unwrap();
+    assert_eq!(get(&d, "delayMs").as_f64(), Some(1000.0));
+    assert_eq!(text(&d, "reason"), "status 503");
+    assert!(decide("get", 1, 200, None, None, false).is_none());
+    assert!(decide("get", 3, 503, None, None, false).is_none());
+    let d = decide("get", 1, 401, None, None, true).unwrap();
+    assert_eq!(get(&d, "refreshToken"), JsValue::TRUE);
+    // The request got no answer for good: a ConnectionError or TimeoutError naming it.
     let c = client();
     let step =
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let d = decide(op, 1, 503, None, Some("1"), false).unwrap();
-    assert_eq!(get(&d, "delayMs").as_f64(), Some(1000.0));
-    assert_eq!(text(&d, "reason"), "status 503");
-    assert!(decide(op, 1, 200, None, None, false).is_none());
-    assert!(decide(op, 3, 503, None, None, false).is_none());
-    let d = decide(op, 1, 401, None, None, true).unwrap();
-    assert_eq!(get(&d, "refreshToken"), JsValue::TRUE);
-    // The request got no answer for good: a ConnectionError or TimeoutError naming it.
-    let e = op_failed(op, Some("timeout".into()), "").unwrap_err();
+    let e = op_failed(op, 3, Some("timeout".into()), "", false, 0.0, 0.0).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "TimeoutError");
     assert!(text(&e, "url").contains(ID));
     // An install is repeated only when the server provably did nothing.
-    let data = js(json!({"template_name": "shell", "template_version": "1", "input": {}}));
-    let step =
-        parse(&op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
-    let op = get(&step, "op").as_f64().unwrap() as u32;
-    assert!(decide(op, 1, 503, None, None, false).is_none());
-    assert!(decide(op, 1, 0, Some("ECONNRESET"), None, false).is_none());
-    assert!(decide(op, 1, 0, Some("ECONNREFUSED"), None, false).is_some());
-    assert!(decide(op, 1, 429, None, None, false).is_some());
+    assert!(decide("install", 1, 503, None, None, false).is_none());
+    assert!(decide("install", 1, 0, Some("ECONNRESET"), None, false).is_none());
+    assert!(decide("install", 1, 0, Some("ECONNREFUSED"), None, false).is_some());
+    assert!(decide("install", 1, 429, None, None, false).is_some());
 }
 
 #[wasm_bindgen_test]
@@ -304,12 +318,15 @@ fn pages_then_the_end() {
     );
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let page = format!(r#"{{"items":[{}],"pages":2}}"#, app_json());
-    let next = parse(&op_answer(op, 200, page.as_bytes(), false).unwrap());
+    let next = parse(&reply(op, 200, page.as_bytes()).unwrap());
     let answer = get(&next, "answer");
-    assert_eq!((text(&answer, "at"), text(&answer, "to")), ("items".into(), "items".into()));
+    assert_eq!(
+        (text(&answer, "at"), text(&answer, "to")),
+        ("items".into(), "items".into())
+    );
     assert_eq!(Array::from(&get(&answer, "times")).length(), 2);
     assert!(text(&next, "url").contains("page=2"));
-    let last = parse(&op_answer(op, 200, page.as_bytes(), false).unwrap());
+    let last = parse(&reply(op, 200, page.as_bytes()).unwrap());
     assert_eq!(get(&last, "done"), JsValue::TRUE);
 }
 

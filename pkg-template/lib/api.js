@@ -358,41 +358,40 @@ export function createApi(glue, platform = {}) {
         const requestId = res?.headers.get('x-request-id') ?? undefined;
         const code = failure ? errorCode(failure) : undefined;
         this.report('onResponse', { method, url, status, durationMs, attempt, requestId });
-        const canRefresh = typeof this.tokenOption === 'function' && !refreshed;
-        const decided = this.opCall(call, () => w.opRetry(call.op, attempt, status, code,
-          res?.headers.get('retry-after') ?? undefined, res?.headers.get('retry-after-ms') ?? undefined,
-          canRefresh, Date.now(), Math.random()));
-        let next = decided === undefined ? undefined : JSON.parse(decided);
-        this.debugLine(method, url, status, durationMs, attempt, next?.reason ?? (failure && 'connection error'));
-        if (next?.refreshToken) {
+        // One call into the core decides: wait and send again, ask for a new token, the next
+        // step, or the call's error.
+        const extra = res && { headers: res.headers, requestId };
+        const message = failure && sync(() => w.redacted(this.id(), errorText(failure)));
+        const decide = (canRefresh) => (res
+          ? revive(this.opCall(call, () => w.opAnswer(call.op, attempt, status, res.headers, res.body, canRefresh,
+            Date.now(), Math.random()), extra), res.body)
+          : revive(this.opCall(call, () => w.opFailed(call.op, attempt, code, message, canRefresh,
+            Date.now(), Math.random()))));
+        let next;
+        let reason = failure && 'connection error';
+        try {
+          next = decide(typeof this.tokenOption === 'function' && !refreshed);
+          reason = next.reason ?? reason;
+        } finally {
+          this.debugLine(method, url, status, durationMs, attempt, reason);
+        }
+        if (next.refreshToken) {
+          // A 401, or a 200 that refuses the token (/config's `authorized: false`).
           refreshed = true;
           if (await this.tokenChanged(signal)) {
             auth = this.auth;
             continue; // the same attempt, with the new token
           }
-          next = undefined;
+          next = decide(false);
         }
-        if (next?.delayMs !== undefined) {
+        if (next.delayMs !== undefined) {
           this.report('onRetry', { method, url, attempt, delayMs: next.delayMs, reason: next.reason });
           await sleep(next.delayMs, signal);
           attempt += 1;
           auth = undefined;
           continue;
         }
-        if (res) {
-          const extra = { headers: res.headers, requestId };
-          const answered = revive(this.opCall(call, () => w.opAnswer(call.op, status, res.body, canRefresh), extra), res.body);
-          if (!answered.refreshToken) return answered;
-          // A 200 that refuses the token (/config's `authorized: false`): as after a 401.
-          refreshed = true;
-          if (await this.tokenChanged(signal)) {
-            auth = this.auth;
-            continue;
-          }
-          return revive(this.opCall(call, () => w.opAnswer(call.op, status, res.body, false), extra), res.body);
-        }
-        const message = sync(() => w.redacted(this.id(), errorText(failure)));
-        return revive(this.opCall(call, () => w.opFailed(call.op, code, message)));
+        return next;
       }
     }
 

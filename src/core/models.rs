@@ -443,7 +443,11 @@ impl FieldSeed<'_> {
     /// The field holds `got` instead of its type. (Not serde's `invalid_type`: its message
     /// prints the value, and printing a float brings f64's Display into the .wasm.)
     fn wrong<E: de::Error>(&self, got: &str) -> E {
-        E::custom(format!("`{}` is {got}, not {}", self.field.key, self.what()))
+        E::custom(format!(
+            "`{}` is {got}, not {}",
+            self.field.key,
+            self.what()
+        ))
     }
 }
 

@@ -12,7 +12,7 @@ use super::models::{
 };
 use super::paging::PageCursor;
 use super::requests::{Api, RequestSpec, Scope};
-use super::retry::{DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
+use super::retry::{self, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
 use super::urls;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -424,7 +424,7 @@ pub struct Op {
 
 /// An answer's status that is an error: ≥ 400, or no real HTTP status (an opaque response).
 pub fn status_error(status: u16, body: &str) -> Option<Box<ApiError>> {
-    if status < 100 {
+    if !retry::is_http_status(status) {
         return Some(ApiError::new(
             ErrorKind::Connection,
             format!("no HTTP answer (status {status}: an opaque or blocked response)"),

@@ -39,6 +39,16 @@ impl Failure {
         }
     }
 
+    /// An answer's status; one that is no HTTP status (see `is_http_status`) is retried as a
+    /// network failure.
+    pub fn of_status(status: u16) -> Failure {
+        if is_http_status(status) {
+            Failure::Status(status)
+        } else {
+            Failure::Network
+        }
+    }
+
     /// The `reason` given to `onRetry` and debug lines.
     pub fn reason(self) -> String {
         match self {
@@ -48,6 +58,11 @@ impl Failure {
             Failure::Network => "connection error".into(),
         }
     }
+}
+
+/// Below 100 there was no HTTP answer to read: a browser's opaque or blocked response (0).
+pub fn is_http_status(status: u16) -> bool {
+    status >= 100
 }
 
 /// What to do after a failed attempt.
@@ -121,6 +136,16 @@ pub struct Attempt<'a> {
     pub random: f64,
 }
 
+impl Attempt<'_> {
+    /// Whether a retry is possible at all, before the server's wish is read (the boundary reads
+    /// the Retry-After headers only then).
+    pub fn may_retry(&self) -> bool {
+        self.failure != Failure::Status(401)
+            && self.attempt <= self.max_retries
+            && retryable(self.method, self.failure)
+    }
+}
+
 pub fn decide(a: &Attempt) -> Decision {
     if a.failure == Failure::Status(401) {
         // A 401 means the server did nothing: any call may be repeated once with a new token.
@@ -130,7 +155,7 @@ pub fn decide(a: &Attempt) -> Decision {
             Decision::GiveUp
         };
     }
-    if a.attempt > a.max_retries || !retryable(a.method, a.failure) {
+    if !a.may_retry() {
         return Decision::GiveUp;
     }
     let wished = retry_after_ms(a.retry_after, a.retry_after_ms, a.now_ms)

@@ -90,15 +90,16 @@ pub fn signal_arg(v: &JsValue) -> Result<Option<AbortSignal>> {
     }
 }
 
-/// An options object (`undefined`/`null` = empty); unknown keys are ignored.
-pub struct Opts(JsValue);
+/// An options object (`undefined`/`null` = none given: nothing to read, no call into JS);
+/// unknown keys are ignored.
+pub struct Opts(Option<JsValue>);
 
 impl Opts {
     pub fn new(v: &JsValue, what: &str) -> Result<Opts> {
         if v.is_undefined() || v.is_null() {
-            Ok(Opts(Object::new().into()))
+            Ok(Opts(None))
         } else if is_plain_object(v) {
-            Ok(Opts(v.clone()))
+            Ok(Opts(Some(v.clone())))
         } else {
             Err(ApiError::illegal_argument(format!(
                 "{what} must be an object"
@@ -108,7 +109,8 @@ impl Opts {
 
     /// The property, with undefined and null both meaning "not given".
     pub fn get(&self, key: &str) -> Result<Option<JsValue>> {
-        let v = Reflect::get(&self.0, &JsValue::from_str(key))
+        let Some(o) = &self.0 else { return Ok(None) };
+        let v = Reflect::get(o, &JsValue::from_str(key))
             .map_err(|_| ApiError::illegal_argument(format!("cannot read option `{key}`")))?;
         Ok(if v.is_undefined() || v.is_null() {
             None

@@ -10,6 +10,7 @@ mod js;
 
 use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
+use crate::core::models;
 use crate::core::ops::{self, number, Call, Client, Effective, Limits, LogsArgs, Op, Step};
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
@@ -384,10 +385,22 @@ fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T
     out
 }
 
-/// The answer to op `id`'s request: the next step (`{ refreshToken: true }` when the answer
-/// refuses the token and a provider may give another), or its error.
+/// The answer to attempt `attempt` of op `id`'s request, in one call: `{ delayMs, reason }` to
+/// send again after a wait, `{ refreshToken: true }` when the answer refuses the token and a
+/// provider may give another, else the next step or the call's error. `headers` (anything with
+/// `get(name)`) is read only when a retry is possible.
 #[wasm_bindgen(js_name = opAnswer)]
-pub fn op_answer(id: u32, status: u16, body: &[u8], can_refresh_token: bool) -> JsResult<String> {
+#[allow(clippy::too_many_arguments)]
+pub fn op_answer(
+    id: u32,
+    attempt: u32,
+    status: u16,
+    headers: &JsValue,
+    body: &[u8],
+    can_refresh_token: bool,
+    now_ms: f64,
+    random: f64,
+) -> JsResult<String> {
     // Bytes, not a string: a copy into memory instead of a JS loop over every character.
     // Invalid UTF-8 reads as the JS layer's TextDecoder reads it (U+FFFD).
     let body = match std::str::from_utf8(body) {
@@ -403,6 +416,23 @@ pub fn op_answer(id: u32, status: u16, body: &[u8], can_refresh_token: bool) -> 
         });
     }
     with_op(id, |slot| {
+        let failure = Failure::of_status(status);
+        let wish = || {
+            let h: &HeaderBag = headers.unchecked_ref();
+            let get = |name| h.get(name).ok().flatten();
+            (get("retry-after"), get("retry-after-ms"))
+        };
+        if let Some(again) = retry_step(
+            slot,
+            attempt,
+            failure,
+            can_refresh_token,
+            now_ms,
+            random,
+            wish,
+        ) {
+            return Ok(again);
+        }
         let spec = slot.op.current().cloned();
         let step = with_client(slot.client, |cs| {
             slot.op
@@ -410,6 +440,52 @@ pub fn op_answer(id: u32, status: u16, body: &[u8], can_refresh_token: bool) -> 
         });
         step_or_error(slot, step, spec.as_ref())
     })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A response's headers: `Headers`, or the Node transport's own (anything with `get`).
+    type HeaderBag;
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &HeaderBag, name: &str) -> std::result::Result<Option<String>, JsValue>;
+}
+
+/// The retry policy's decision on a failed attempt as a step (`{ delayMs, reason }` or
+/// `{ refreshToken: true }`), or None to go on with the answer or the failure. The server's
+/// wish (Retry-After) is read only when a retry is possible.
+fn retry_step(
+    slot: &OpSlot,
+    attempt: u32,
+    failure: Failure,
+    can_refresh_token: bool,
+    now_ms: f64,
+    random: f64,
+    wish: impl FnOnce() -> (Option<String>, Option<String>),
+) -> Option<String> {
+    let spec = slot.op.current()?;
+    let mut a = Attempt {
+        method: spec.method,
+        failure,
+        attempt,
+        max_retries: slot.limits.max_retries,
+        can_refresh_token,
+        retry_after: None,
+        retry_after_ms: None,
+        now_ms,
+        random,
+    };
+    let (after, after_ms) = if a.may_retry() { wish() } else { (None, None) };
+    a.retry_after = after.as_deref();
+    a.retry_after_ms = after_ms.as_deref();
+    match retry::decide(&a) {
+        Decision::GiveUp => None,
+        Decision::RefreshToken => Some("{\"refreshToken\":true}".to_string()),
+        Decision::Retry { delay_ms, reason } => Some(format!(
+            "{{\"delayMs\":{},\"reason\":{}}}",
+            number(delay_ms),
+            models::quoted(&reason)
+        )),
+    }
 }
 
 /// The next step as JSON text, or the error naming `spec`'s request.
@@ -422,61 +498,33 @@ fn step_or_error(
         .map_err(|e| op_error(slot, e, spec))
 }
 
-fn failure_of(status: u16, code: Option<String>) -> Failure {
-    if status > 0 {
-        Failure::Status(status)
-    } else {
-        Failure::from_network_code(code.as_deref())
-    }
-}
-
-/// What to do after attempt `attempt` of op `id`'s request failed (`status` > 0: that answer;
-/// else a network failure with the runtime's error `code`, or "timeout"). Returns the JSON
-/// `{ delayMs, reason }` to retry, `{ refreshToken: true }`, or undefined to give up.
-#[wasm_bindgen(js_name = opRetry)]
-#[allow(clippy::too_many_arguments)]
-pub fn op_retry(
+/// Attempt `attempt` of op `id`'s request got no answer (the runtime's error `code`, or
+/// "timeout"): `{ delayMs, reason }` to send again after a wait, else the next step (configure
+/// goes on without its schema guard) or the ConnectionError/TimeoutError.
+#[wasm_bindgen(js_name = opFailed)]
+pub fn op_failed(
     id: u32,
     attempt: u32,
-    status: u16,
     code: Option<String>,
-    retry_after: Option<String>,
-    retry_after_ms: Option<String>,
+    message: &str,
     can_refresh_token: bool,
     now_ms: f64,
     random: f64,
-) -> JsResult<Option<String>> {
+) -> JsResult<String> {
     with_op(id, |slot| {
-        let Some(spec) = slot.op.current() else {
-            return Ok(None);
-        };
-        let decision = retry::decide(&Attempt {
-            method: spec.method,
-            failure: failure_of(status, code),
+        let failure = Failure::from_network_code(code.as_deref());
+        let none = || (None, None);
+        if let Some(again) = retry_step(
+            slot,
             attempt,
-            max_retries: slot.limits.max_retries,
+            failure,
             can_refresh_token,
-            retry_after: retry_after.as_deref(),
-            retry_after_ms: retry_after_ms.as_deref(),
             now_ms,
             random,
-        });
-        // Nothing to do (the usual case) crosses as undefined; the rest as a small JSON object.
-        Ok(match decision {
-            Decision::GiveUp => None,
-            Decision::RefreshToken => Some("{\"refreshToken\":true}".to_string()),
-            Decision::Retry { delay_ms, reason } => {
-                Some(serde_json::json!({ "delayMs": delay_ms, "reason": reason }).to_string())
-            }
-        })
-    })
-}
-
-/// Op `id`'s request got no answer for good: the next step (configure goes on without its
-/// schema guard) or the ConnectionError/TimeoutError.
-#[wasm_bindgen(js_name = opFailed)]
-pub fn op_failed(id: u32, code: Option<String>, message: &str) -> JsResult<String> {
-    with_op(id, |slot| {
+            none,
+        ) {
+            return Ok(again);
+        }
         let spec = slot.op.current().cloned();
         let e = match Failure::from_network_code(code.as_deref()) {
             Failure::Timeout => ApiError::new(
