@@ -220,14 +220,14 @@ fn errors_name_the_request_without_the_token() {
     assert_eq!(text(&e, "method"), "GET");
     let all = js_sys::JSON::stringify(&e).unwrap().as_string().unwrap();
     assert!(!all.contains(TOKEN), "{all}");
-    // A status-0 answer is no HTTP answer.
+    // A status-0 answer is no HTTP answer: retried as a network failure, then a ConnectionError.
     let step =
         parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    assert_eq!(
-        text(&reply(op, 0, b"").unwrap_err(), "apoloError"),
-        "ConnectionError"
-    );
+    let again = parse(&reply(op, 0, b"").unwrap());
+    assert_eq!(text(&again, "reason"), "connection error");
+    let last = op_answer(op, 3, 0, &Object::new(), b"", false, 0.0, 0.0);
+    assert_eq!(text(&last.unwrap_err(), "apoloError"), "ConnectionError");
     assert!(!redacted(c, &format!("x {TOKEN} y")).contains(TOKEN));
     let e = error_of(
         c,

@@ -282,18 +282,26 @@ export function createApi(glue, platform = {}) {
       return this.token !== before;
     }
 
-    /** The token for the next request, from the string or the provider, checked by the core. */
-    async authFor(signal) {
+    /** The token for the next request, from the string or the provider, checked by the core
+     * (a Promise only for a provider: a fixed token costs no wait per request). */
+    authFor(signal) {
       const t = this.tokenOption;
-      let token = t;
-      if (typeof t === 'function') {
-        try {
-          token = await settle(Promise.resolve().then(() => t()), signal);
-        } catch (e) {
-          if (signal?.aborted) throw signal.reason;
-          throw new AuthenticationError('the token provider failed', { cause: e });
-        }
+      return typeof t === 'function' ? this.provided(t, signal) : this.useToken(t);
+    }
+
+    async provided(provider, signal) {
+      let token;
+      try {
+        token = await settle(Promise.resolve().then(() => provider()), signal);
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        throw new AuthenticationError('the token provider failed', { cause: e });
       }
+      return this.useToken(token);
+    }
+
+    useToken(token) {
+      const t = this.tokenOption;
       if (token !== this.token || this.authGen !== generation) {
         const id = this.id();
         this.auth = sync(() => w.useToken(id, token, typeof t === 'function'));
@@ -339,7 +347,10 @@ export function createApi(glue, platform = {}) {
       let auth;
       for (;;) {
         aborted(signal);
-        auth ??= await this.authFor(signal);
+        if (!auth) {
+          auth = this.authFor(signal);
+          if (auth instanceof Promise) auth = await auth;
+        }
         const { method, url } = step;
         const headers = { Authorization: auth.authorization };
         if (step.contentType) headers['Content-Type'] = step.contentType;

@@ -16,7 +16,6 @@ use super::retry::{self, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
 use super::urls;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 
 /// The states an app goes through (the JS `AppState`); a newer server may report others.
 pub const APP_STATES: [&str; 7] = [
@@ -257,17 +256,17 @@ impl Output {
     }
 }
 
+// Steps are written with push_str, not format!: they are made for every request, and core::fmt
+// costs more than the rest of a small step in the .wasm.
 fn push_request(out: &mut String, spec: &RequestSpec) -> Result<()> {
-    out.push_str(&format!(
-        "\"method\":{},\"url\":{}",
-        quoted(spec.method.as_str()),
-        quoted(&spec.display_url())
-    ));
+    out.push_str("\"method\":\"");
+    out.push_str(spec.method.as_str());
+    out.push_str("\",\"url\":");
+    out.push_str(&quoted(&spec.display_url()));
     if let Some(body) = &spec.body {
-        out.push_str(&format!(
-            ",\"body\":{},\"contentType\":\"application/json\"",
-            quoted(&json(body)?)
-        ));
+        out.push_str(",\"body\":");
+        out.push_str(&quoted(&json(body)?));
+        out.push_str(",\"contentType\":\"application/json\"");
     }
     Ok(())
 }
@@ -281,11 +280,15 @@ fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
         Output::Json(text) => text.clone(),
         Output::LogsUrl(u) => quoted(u),
         Output::Body { at, edits } => {
-            let _ = write!(
-                out,
-                ",\"answer\":{{\"at\":\"{at}\",\"to\":\"{key}\",\"list\":{}",
-                edits.list
-            );
+            out.push_str(",\"answer\":{\"at\":\"");
+            out.push_str(at);
+            out.push_str("\",\"to\":\"");
+            out.push_str(key);
+            out.push_str(if edits.list {
+                "\",\"list\":true"
+            } else {
+                "\",\"list\":false"
+            });
             let dates = edits.shape.map(|s| s.date_keys()).unwrap_or_default();
             if !dates.is_empty() {
                 out.push_str(",\"dates\":");
@@ -309,7 +312,10 @@ fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
             return Ok(());
         }
     };
-    let _ = write!(out, ",\"{key}\":{value}");
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+    out.push_str(&value);
     Ok(())
 }
 
@@ -319,7 +325,9 @@ impl Step {
     /// on a page with the next request or `done`, `{ refreshToken: true }`. `head` holds extra
     /// members, already JSON (`"op":1,`), or is empty.
     pub fn to_json(&self, head: &str) -> Result<String> {
-        let mut out = format!("{{{head}");
+        let mut out = String::with_capacity(128);
+        out.push('{');
+        out.push_str(head);
         match self {
             Step::Send(spec) => push_request(&mut out, spec)?,
             Step::Done(o) => {

@@ -17,7 +17,7 @@ use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
 use js_sys::{Array, Object, Reflect};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 struct ClientSlot {
@@ -35,7 +35,7 @@ struct OpSlot {
 #[derive(Default)]
 struct Registry<T> {
     next: u32,
-    items: HashMap<u32, T>,
+    items: BTreeMap<u32, T>,
 }
 
 impl<T> Registry<T> {
@@ -47,8 +47,8 @@ impl<T> Registry<T> {
 }
 
 thread_local! {
-    static CLIENTS: RefCell<Registry<ClientSlot>> = RefCell::new(Registry { next: 0, items: HashMap::new() });
-    static OPS: RefCell<Registry<OpSlot>> = RefCell::new(Registry { next: 0, items: HashMap::new() });
+    static CLIENTS: RefCell<Registry<ClientSlot>> = const { RefCell::new(Registry { next: 0, items: BTreeMap::new() }) };
+    static OPS: RefCell<Registry<OpSlot>> = const { RefCell::new(Registry { next: 0, items: BTreeMap::new() }) };
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     static TEST_TRAP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -357,16 +357,20 @@ pub fn op_start(
         Ok((op, step, limits))
     });
     let (op, step, limits) = started.map_err(|e| reject(&e))?;
-    let mut head = format!(
-        "\"maxRetries\":{},\"timeoutMs\":{},\"maxLogBufferBytes\":{},",
-        limits.max_retries,
-        number(limits.timeout_ms),
-        number(limits.max_log_buffer_bytes)
-    );
+    let mut head = String::with_capacity(96);
     if op.current().is_some() {
         let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
-        head = format!("\"op\":{id},{head}");
+        head.push_str("\"op\":");
+        head.push_str(itoa::Buffer::new().format(id));
+        head.push(',');
     }
+    head.push_str("\"maxRetries\":");
+    head.push_str(itoa::Buffer::new().format(limits.max_retries));
+    head.push_str(",\"timeoutMs\":");
+    head.push_str(&number(limits.timeout_ms));
+    head.push_str(",\"maxLogBufferBytes\":");
+    head.push_str(&number(limits.max_log_buffer_bytes));
+    head.push(',');
     step.to_json(&head).map_err(|e| reject(&e))
 }
 
