@@ -543,6 +543,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
         let mut times = [None; MAX_TIMES];
         // The alias: seen at all, and its string.
         let mut alias: Option<Option<String>> = None;
+        let mut nested: Vec<(usize, String)> = Vec::new();
         let mut pos = 0;
         while let Some(key) = m.next_key_seed(KeySeed)? {
             let k = key.as_str();
@@ -569,12 +570,21 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
                 },
             };
             let field = &shape.fields[i];
+            // A nested list's edits are kept aside until the object ends: if its key comes
+            // again, JS keeps only the last list, and only that one's edits may apply.
+            let outer = matches!(field.ty, List(_)).then(|| std::mem::take(&mut edits.fixes));
             let got = m.next_value_seed(FieldSeed {
                 field,
                 path,
                 edits: &mut *edits,
                 keep,
-            })?;
+            });
+            if let Some(outer) = outer {
+                let inner = std::mem::replace(&mut edits.fixes, outer);
+                nested.retain(|(f, _)| *f != i);
+                nested.push((i, inner));
+            }
+            let got = got?;
             if keep {
                 alias = Some(match got {
                     Got::Text(t) => Some(t),
@@ -593,6 +603,12 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
             } else if matches!(field.ty, Time) {
                 times[shape.time_slot(i)] = None;
             }
+        }
+        for (_, inner) in nested.into_iter().filter(|(_, f)| !f.is_empty()) {
+            if !edits.fixes.is_empty() {
+                edits.fixes.push(',');
+            }
+            edits.fixes.push_str(&inner);
         }
         let mut at: Option<String> = None;
         let mut fix = |edits: &mut Edits, key: &str, json: Option<&str>| {
@@ -1117,6 +1133,13 @@ pub(crate) mod tests {
         assert_eq!(events[1]["message"], Value::Null);
         assert_eq!(events[1]["resources"][0]["uid"], Value::Null);
         assert_eq!(events[1]["created_at"], 1_764_246_228_000i64);
+        // A repeated nested list: only the last one's edits (JS keeps the last).
+        let text = r#"[{"created_at":"2025-11-27T12:23:47Z","state":"x","reason":"r","message":"m",
+            "resources":[{},{},{}],"resources":[{"kind":"k"}]}]"#;
+        let e = array(200, text, &APP_EVENT).unwrap();
+        let v = applied(text, "", &e);
+        assert_eq!(v[0]["resources"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v[0]["resources"][0]["uid"], Value::Null);
     }
 
     #[test]

@@ -426,15 +426,13 @@ pub fn op_answer(
             let get = |name| h.get(name).ok().flatten();
             (get("retry-after"), get("retry-after-ms"))
         };
-        if let Some(again) = retry_step(
-            slot,
+        let turn = Turn {
             attempt,
-            failure,
             can_refresh_token,
             now_ms,
             random,
-            wish,
-        ) {
+        };
+        if let Some(again) = retry_step(slot, failure, &turn, wish) {
             return Ok(again);
         }
         let spec = slot.op.current().cloned();
@@ -457,26 +455,31 @@ extern "C" {
 /// The retry policy's decision on a failed attempt as a step (`{ delayMs, reason }` or
 /// `{ refreshToken: true }`), or None to go on with the answer or the failure. The server's
 /// wish (Retry-After) is read only when a retry is possible.
-fn retry_step(
-    slot: &OpSlot,
+/// What the JS layer says of an attempt besides its outcome.
+struct Turn {
     attempt: u32,
-    failure: Failure,
     can_refresh_token: bool,
     now_ms: f64,
     random: f64,
+}
+
+fn retry_step(
+    slot: &OpSlot,
+    failure: Failure,
+    turn: &Turn,
     wish: impl FnOnce() -> (Option<String>, Option<String>),
 ) -> Option<String> {
     let spec = slot.op.current()?;
     let mut a = Attempt {
         method: spec.method,
         failure,
-        attempt,
+        attempt: turn.attempt,
         max_retries: slot.limits.max_retries,
-        can_refresh_token,
+        can_refresh_token: turn.can_refresh_token,
         retry_after: None,
         retry_after_ms: None,
-        now_ms,
-        random,
+        now_ms: turn.now_ms,
+        random: turn.random,
     };
     let (after, after_ms) = if a.may_retry() { wish() } else { (None, None) };
     a.retry_after = after.as_deref();
@@ -517,16 +520,13 @@ pub fn op_failed(
 ) -> JsResult<String> {
     with_op(id, |slot| {
         let failure = Failure::from_network_code(code.as_deref());
-        let none = || (None, None);
-        if let Some(again) = retry_step(
-            slot,
+        let turn = Turn {
             attempt,
-            failure,
             can_refresh_token,
             now_ms,
             random,
-            none,
-        ) {
+        };
+        if let Some(again) = retry_step(slot, failure, &turn, || (None, None)) {
             return Ok(again);
         }
         let spec = slot.op.current().cloned();
