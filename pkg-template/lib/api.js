@@ -215,24 +215,99 @@ export function createApi(glue, platform = {}) {
     return typeof W?.prototype?.pause === 'function' && typeof W?.prototype?.on === 'function';
   }
 
-  async function* textLines(chunks, maxChars, tooLong) {
-    const decoder = new TextDecoder('utf-8'); // invalid bytes become U+FFFD, as apolo-cli prints them
-    let buf = '';
-    for await (const chunk of chunks) {
-      buf += decoder.decode(chunk, { stream: true });
-      let start = 0;
-      let nl;
-      while ((nl = buf.indexOf('\n', start)) >= 0) {
-        const line = buf.slice(start, nl);
-        start = nl + 1;
-        yield line.endsWith('\r') ? line.slice(0, -1) : line;
+  // A UTF-8 byte stream to text, as TextDecoder with `{ stream: true }` decodes it (U+FFFD for each
+  // invalid sequence, a BOM dropped at the start only), but faster: runtimes decode a whole buffer
+  // several times quicker than a streaming decoder (Node 20/22: ~5x), so each chunk is decoded whole up
+  // to an unfinished sequence at its end, whose bytes (at most 3) go before the next chunk. (The
+  // decoder's state is clean at such a cut, so the text is the same.) `decode(null)` ends the stream.
+  function utf8Decoder() {
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    let held = null;
+    let first = true;
+    return (chunk) => {
+      let bytes = chunk ?? new Uint8Array(0);
+      if (held !== null) {
+        const joined = new Uint8Array(held.length + bytes.length);
+        joined.set(held);
+        joined.set(bytes, held.length);
+        bytes = joined;
+        held = null;
       }
-      buf = buf.slice(start);
-      if (buf.length > maxChars) throw tooLong();
-    }
-    buf += decoder.decode();
-    if (buf !== '') yield buf;
+      if (chunk !== null) {
+        // The last sequence's lead byte is among the last 4 bytes; before it, continuation bytes.
+        const n = bytes.length;
+        for (let i = n - 1; i >= 0 && i >= n - 4; i -= 1) {
+          const b = bytes[i];
+          if (b < 0x80) break;
+          if (b >= 0xc0) {
+            if (n - i < (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2)) {
+              held = bytes.slice(i);
+              bytes = bytes.subarray(0, i);
+            }
+            break;
+          }
+        }
+      }
+      let text = bytes.length > 0 ? decoder.decode(bytes) : '';
+      if (first && text !== '') {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      return text;
+    };
   }
+
+  const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
+
+  // logLines' iterator over the batches of lines logChunks yields: a line costs one resolved promise,
+  // not a step of a generator (measured: about half the time per line in `for await`). It behaves as
+  // a generator: next() calls are answered in order, and return() (a `break`) ends the batches'
+  // generator, which closes the socket with 1000.
+  class LineIterator {
+    #batches;
+    #batch = [];
+    #i = 0;
+    #busy = null; // the pull of the next batch, while one is under way
+
+    constructor(batches) {
+      this.#batches = batches;
+    }
+
+    next() {
+      if (this.#busy) return this.#busy.then(() => this.next(), () => this.next());
+      if (this.#i < this.#batch.length) return Promise.resolve({ value: this.#batch[this.#i++], done: false });
+      const pull = this.#pull();
+      this.#busy = pull;
+      return pull;
+    }
+
+    async #pull() {
+      try {
+        for (;;) {
+          const r = await this.#batches.next();
+          this.#batch = r.done ? [] : r.value;
+          this.#i = 0;
+          if (r.done) return { value: undefined, done: true };
+          if (this.#batch.length > 0) return { value: this.#batch[this.#i++], done: false };
+        }
+      } finally {
+        this.#busy = null;
+      }
+    }
+
+    #end(how, v) {
+      const go = () => {
+        this.#batch = [];
+        this.#i = 0;
+        return this.#batches[how](v);
+      };
+      return this.#busy ? this.#busy.then(go, go) : go();
+    }
+
+    return(value) { return this.#end('return', value); }
+    throw(e) { return this.#end('throw', e); }
+  }
+  Object.setPrototypeOf(LineIterator.prototype, AsyncIteratorPrototype);
 
   // A session's client in the core is freed when the session is garbage. The holder names the
   // handle and the instance it belongs to: a handle of a replaced instance is not freed (it is gone).
@@ -438,8 +513,10 @@ export function createApi(glue, platform = {}) {
       return toError(sync(() => w.errorOf(this.id(), kind, message, fields?.method, fields?.url)));
     }
 
-    /** The logs WebSocket's chunks (see README "Logs"). */
-    async *logChunks(appId, opts) {
+    /**
+     * The logs WebSocket's chunks (see README "Logs"), or with `lines` arrays of its decoded lines.
+     */
+    async *logChunks(appId, opts, lines = false) {
       const signal = opts?.signal ?? undefined;
       const first = this.start('logs', appId, undefined, opts);
       const WebSocketImpl = this.WebSocket ?? globalThis.WebSocket;
@@ -464,7 +541,35 @@ export function createApi(glue, platform = {}) {
             }
             throw await this.handshakeError(appId, opened.status, url, signal);
           }
-          yield* s.chunks();
+          if (!lines) {
+            for (let chunk; (chunk = await s.read()) !== null;) yield chunk;
+            return;
+          }
+          // With `lines`, each chunk is decoded and split at once and its lines go out as one batch (an
+          // array; LineIterator hands them out). A line with no newline yet grows by concatenation, not
+          // re-read per chunk, and is bounded like the queue.
+          const decode = utf8Decoder(); // invalid bytes become U+FFFD, as apolo-cli prints them
+          let rest = '';
+          for (let chunk; (chunk = await s.read()) !== null;) {
+            const parts = decode(chunk).split('\n');
+            if (parts.length > 1) {
+              parts[0] = rest + parts[0];
+              rest = parts.pop();
+              for (let i = 0; i < parts.length; i += 1) {
+                const line = parts[i];
+                if (line.charCodeAt(line.length - 1) === 13) parts[i] = line.slice(0, -1);
+              }
+              yield parts;
+            } else {
+              rest += parts[0];
+            }
+            if (rest.length > limit) {
+              throw this.error('ConnectionError',
+                `a log line longer than the log buffer limit (${limit} bytes) arrived without a newline`);
+            }
+          }
+          rest += decode(null);
+          if (rest !== '') yield [rest];
           return;
         } finally {
           s.close();
@@ -630,7 +735,8 @@ export function createApi(glue, platform = {}) {
           signal?.removeEventListener('abort', onAbort);
           closeSocket();
         },
-        async *chunks() {
+        /** The next chunk with bytes in it; null once the socket closed with 1000. */
+        async read() {
           for (;;) {
             aborted(signal);
             if (head < queue.length) {
@@ -646,12 +752,12 @@ export function createApi(glue, platform = {}) {
               if (typeof chunk.then === 'function') chunk = new Uint8Array(await chunk);
               queued -= chunk.byteLength;
               if (paused && queued <= limit / 2) { paused = false; ws.resume(); }
-              if (chunk.byteLength > 0) yield chunk;
+              if (chunk.byteLength > 0) return chunk;
               continue;
             }
             if (failure) throw failure;
             if (closed) {
-              if (closed.code === 1000) return;
+              if (closed.code === 1000) return null;
               if (closed.error) throw session.error('ConnectionError', 'the logs WebSocket failed', fields);
               const why = closed.reason ? `: ${sync(() => w.redacted(session.id(), closed.reason))}` : '';
               throw session.error('ConnectionError', `the logs WebSocket closed with code ${closed.code}${why}`, fields);
@@ -680,16 +786,9 @@ export function createApi(glue, platform = {}) {
     async *listTemplateVersions(name, opts) { yield* await this.#s.run('listTemplateVersions', name, undefined, opts); }
     async getTemplate(name, opts) { return this.#s.run('getTemplate', name, undefined, opts); }
     async getOutput(appId, opts) { return this.#s.run('getOutput', appId, undefined, opts); }
-    async *logs(appId, opts) { yield* this.#s.logChunks(appId, opts); }
-
-    async *logLines(appId, opts) {
-      const s = this.#s;
-      const first = s.start('logs', appId, undefined, opts); // checks the options now
-      s.drop(first);
-      const limit = first.maxLogBufferBytes;
-      yield* textLines(s.logChunks(appId, opts), limit, () => s.error('ConnectionError',
-        `a log line longer than the log buffer limit (${limit} bytes) arrived without a newline`));
-    }
+    // No generator around the session's to pass each chunk or line on.
+    logs(appId, opts) { return this.#s.logChunks(appId, opts); }
+    logLines(appId, opts) { return new LineIterator(this.#s.logChunks(appId, opts, true)); }
 
     async *getEvents(appId, opts) { yield* this.#s.pages('getEvents', appId, opts); }
 
