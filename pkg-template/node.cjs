@@ -4,11 +4,13 @@
 // with keep-alive unless the `fetch` option is given.
 const fs = require('node:fs');
 const path = require('node:path');
-const http = require('node:http');
 const glue = require('./wasm/node/apolo_apps.cjs');
 const { createApi } = require('./lib/api.cjs');
 const { nodeTransport } = require('./lib/node-transport.cjs');
 
 glue.initSync({ module: new WebAssembly.Module(fs.readFileSync(path.join(__dirname, 'wasm/web/apolo_apps_bg.wasm'))) });
 
-module.exports = createApi(glue, { transport: nodeTransport(http, () => require('node:https')), env: process.env });
+module.exports = createApi(glue, {
+  transport: nodeTransport({ 'http:': () => require('node:http'), 'https:': () => require('node:https') }),
+  env: process.env,
+});

@@ -3,15 +3,16 @@
 // `fetch` per request. Same interface as the fetch transport in api.js:
 // (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, body: Uint8Array }>.
 
-// `loadHttps` is called on the first https request: TLS costs import time that http users need not pay.
-function nodeTransport(http, loadHttps) {
+// `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
+// node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more.
+function nodeTransport(load) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.
-  const modules = { 'http:': http };
-  const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4000 }) };
+  const modules = {};
+  const agents = {};
   const agentFor = (protocol) => {
-    if (protocol === 'https:' && !agents[protocol]) {
-      modules[protocol] = loadHttps();
+    if (!agents[protocol] && Object.hasOwn(load, protocol)) {
+      modules[protocol] = load[protocol]();
       agents[protocol] = new modules[protocol].Agent({ keepAlive: true, timeout: 4000 });
     }
     return agents[protocol];
