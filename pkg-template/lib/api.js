@@ -220,7 +220,7 @@ export function createApi(glue, platform = {}) {
   // several times quicker than a streaming decoder (Node 20/22: ~5x), so each chunk is decoded whole up
   // to an unfinished sequence at its end, whose bytes (at most 3) go before the next chunk. (The
   // decoder's state is clean at such a cut, so the text is the same.) `decode(null)` ends the stream.
-  function utf8Decoder() {
+  function streamDecoder() {
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     let held = null;
     let first = true;
@@ -548,7 +548,7 @@ export function createApi(glue, platform = {}) {
           // With `lines`, each chunk is decoded and split at once and its lines go out as one batch (an
           // array; LineIterator hands them out). A line with no newline yet grows by concatenation, not
           // re-read per chunk, and is bounded like the queue.
-          const decode = utf8Decoder(); // invalid bytes become U+FFFD, as apolo-cli prints them
+          const decode = streamDecoder(); // invalid bytes become U+FFFD, as apolo-cli prints them
           let rest = '';
           for (let chunk; (chunk = await s.read()) !== null;) {
             const parts = decode(chunk).split('\n');
