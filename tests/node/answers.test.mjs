@@ -2,20 +2,12 @@
 // JSON.parse's result (timestamps, the SDK's defaults and renames); these pin the result through the
 // package for bodies the emulator's own data never has (the emulator answers them as injected faults).
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { BadGateway } from 'apolo-apps';
-import { DEMO, V1, collect, startEmulator } from './helpers.mjs';
+import { DEMO, V1, collect, withEmulator } from './helpers.mjs';
 
-let emu;
-let client;
-before(async () => { emu = await startEmulator(); });
-after(() => emu?.stop());
-beforeEach(async () => {
-  await emu.reset();
-  client = emu.client({ maxRetries: 0 });
-});
-
-const answer = (method, path, body) => emu.fault({ method, path, status: 200, body, times: 1 });
+const ctx = withEmulator({ maxRetries: 0 });
+const answer = (method, path, body) => ctx.emu.fault({ method, path, status: 200, body, times: 1 });
 
 test('events: absent optional keys become null, null lists [], timestamps Dates; unknown keys stay', async () => {
   await answer('GET', `${V1}/instances/*/events`, {
@@ -25,7 +17,7 @@ test('events: absent optional keys become null, null lists [], timestamps Dates;
     ],
     pages: 1,
   });
-  const [first, second] = await collect(client.apps.getEvents(DEMO.sd));
+  const [first, second] = await collect(ctx.client.apps.getEvents(DEMO.sd));
   assert.ok(first.created_at instanceof Date);
   assert.equal(first.created_at.toISOString(), '2025-05-07T11:00:00.500Z');
   assert.equal(first.message, null);
@@ -43,7 +35,7 @@ test('a repeated key reads as JSON.parse reads it: the last one, with its own ed
   const body = '{"items":[{"created_at":"1999-01-01T00:00:00Z","state":"x","reason":null,"message":"m",'
     + '"resources":[{},{},{}],"resources":[{"kind":"k"}],"created_at":"2025-05-07T11:00:00Z"}],"pages":1}';
   await answer('GET', `${V1}/instances/*/events`, body);
-  const [event] = await collect(client.apps.getEvents(DEMO.sd));
+  const [event] = await collect(ctx.client.apps.getEvents(DEMO.sd));
   assert.equal(event.created_at.toISOString(), '2025-05-07T11:00:00.000Z');
   assert.deepEqual(event.resources, [{ kind: 'k', name: null, uid: null, health_status: null, health_message: null }]);
 });
@@ -52,7 +44,7 @@ test('values: the legacy app_instance_id is read as instance_id, and a missing v
   await answer('GET', `${V1}/instances/values`, {
     items: [{ app_instance_id: 'old', type: 'dict', path: '$.a' }, { instance_id: 'new', type: 'dict', path: '$.b', value: 1 }],
   });
-  assert.deepEqual(await collect(client.apps.getValues()), [
+  assert.deepEqual(await collect(ctx.client.apps.getValues()), [
     { instance_id: 'old', type: 'dict', path: '$.a', value: null },
     { instance_id: 'new', type: 'dict', path: '$.b', value: 1 },
   ]);
@@ -60,7 +52,7 @@ test('values: the legacy app_instance_id is read as instance_id, and a missing v
 
 test('template summaries leave out input and description, as the SDK does', async () => {
   await answer('GET', `${V1}/templates`, [{ name: 'shell', version: 'v1', title: null, input: { type: 'object' }, description: 'd' }]);
-  const [t] = await collect(client.apps.listTemplates());
+  const [t] = await collect(ctx.client.apps.listTemplates());
   assert.equal(t.input, null);
   assert.equal(t.description, '');
   assert.equal(t.title, '');
@@ -69,7 +61,7 @@ test('template summaries leave out input and description, as the SDK does', asyn
 
 test('an answer that breaks the model is a BadGateway naming the key; nothing is half-built', async () => {
   await answer('GET', '/apis/apps/v2/instances/*', { id: 'x', created_at: 'yesterday' });
-  await assert.rejects(client.apps.get(DEMO.sd), (e) => e instanceof BadGateway && e.status === 200 && /`name`|`created_at`/.test(e.message));
+  await assert.rejects(ctx.client.apps.get(DEMO.sd), (e) => e instanceof BadGateway && e.status === 200 && /`name`|`created_at`/.test(e.message));
   // The next call works.
-  assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
+  assert.equal((await ctx.client.apps.get(DEMO.sd)).id, DEMO.sd);
 });

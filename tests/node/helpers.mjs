@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { after, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { ApoloClient } from 'apolo-apps';
@@ -96,6 +97,21 @@ export class Emulator {
     this.child.kill('SIGTERM');
     await exited;
   }
+}
+
+/**
+ * The usual lifecycle of a test file: one emulator, reset before each test, and a fresh client with
+ * `clientOptions`. The returned object's `emu` and `client` are set by the hooks.
+ */
+export function withEmulator(clientOptions = {}) {
+  const ctx = { emu: undefined, client: undefined };
+  before(async () => { ctx.emu = await startEmulator(); });
+  after(() => ctx.emu?.stop());
+  beforeEach(async () => {
+    await ctx.emu.reset();
+    ctx.client = ctx.emu.client(clientOptions);
+  });
+  return ctx;
 }
 
 export async function startEmulator(args = []) {
