@@ -319,6 +319,16 @@ export function createApi(glue, platform = {}) {
     })
     : undefined;
 
+  // A paged call whose iterator is dropped between pages without return() (next() by hand, then
+  // nothing) would keep its op in the core for good: it is freed when the iterator is garbage.
+  const opsToFree = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((held) => {
+      if (held.op !== undefined && held.gen === generation) {
+        try { w.opDrop(held.op); } catch { /* the instance is gone */ }
+      }
+    })
+    : undefined;
+
   /** One client's connection to the API: tokens, hooks, the transport, the request loop. */
   class Session {
     constructor(options) {
@@ -487,10 +497,19 @@ export function createApi(glue, platform = {}) {
     }
 
     /** The items of a paged call, one page requested per pull of an empty buffer. */
-    async *pages(name, a, opts) {
+    pages(name, a, opts) {
+      const held = { op: undefined, gen: -1 }; // the op in progress, as the finalizer sees it
+      const it = this.pageItems(name, a, opts, held);
+      opsToFree?.register(it, held);
+      return it;
+    }
+
+    async *pageItems(name, a, opts, held) {
       const signal = opts?.signal ?? undefined;
       let step = this.start(name, a, undefined, opts);
       const call = step;
+      held.op = call.op;
+      held.gen = call.gen;
       try {
         for (;;) {
           if (step.items) {
@@ -505,6 +524,7 @@ export function createApi(glue, platform = {}) {
         }
       } finally {
         if (!step.done) this.drop(call);
+        held.op = undefined;
       }
     }
 

@@ -90,3 +90,37 @@ test('the core frees a client once its ApoloClient is garbage, and keeps the one
   });
   assert.deepEqual(JSON.parse(out), { before: [true, true], after: [false, true], kept: 'p' });
 });
+
+// A list iterator dropped between pages without return(): its call is freed in the core once the
+// iterator is garbage. Pages come from a `fetch` answering canned pages (two pages of one app).
+const ABANDONED = `
+  import { createRequire } from 'node:module';
+  import path from 'node:path';
+  import { ApoloClient } from 'apolo-apps';
+  const require = createRequire(import.meta.url);
+  const glue = require(path.join(path.dirname(require.resolve('apolo-apps/package.json')), 'wasm/node/apolo_apps.cjs'));
+  const app = { id: 'a', name: 'n', display_name: null, template_name: 't', template_version: 'v', project_name: 'p',
+    org_name: 'o', cluster_name: 'c', namespace: 'ns', state: 'healthy', creator: 'u',
+    created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', endpoints: [] };
+  const fetch = async () => new Response(JSON.stringify({ items: [app], pages: 2 }), { status: 200 });
+  const c = new ApoloClient({ apiUrl: 'http://127.0.0.1:9/api/v1', token: 't', cluster: 'c', org: 'o', project: 'p', fetch });
+  const kept = c.apps.list();
+  await kept.next();
+  let dropped = c.apps.list();
+  await dropped.next();
+  const before = glue.opsInUse();
+  dropped = null;
+  for (let i = 0; i < 50 && glue.opsInUse() > 1; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+  const after = glue.opsInUse();
+  const next = await kept.next();
+  console.log(JSON.stringify({ before, after, keptGoesOn: next.done === false && next.value.id === 'a' }));
+`;
+
+test('a list iterator dropped between pages frees its call in the core once it is garbage', async () => {
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', '--input-type=module', '-e', ABANDONED],
+      { cwd: path.dirname(fileURLToPath(import.meta.url)) },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+  });
+  assert.deepEqual(JSON.parse(out), { before: 2, after: 1, keptGoesOn: true });
+});
