@@ -329,6 +329,14 @@ export function createApi(glue, platform = {}) {
     })
     : undefined;
 
+  // The same for a logs iterator dropped without return(): its socket would stay open (paused, or
+  // filling the bounded queue) until the server closed it; it is closed when the iterator is garbage.
+  const socketsToClose = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((held) => {
+      try { held.close?.(); } catch { /* closed already */ }
+    })
+    : undefined;
+
   /** One client's connection to the API: tokens, hooks, the transport, the request loop. */
   class Session {
     constructor(options) {
@@ -536,7 +544,14 @@ export function createApi(glue, platform = {}) {
     /**
      * The logs WebSocket's chunks (see README "Logs"), or with `lines` arrays of its decoded lines.
      */
-    async *logChunks(appId, opts, lines = false) {
+    logChunks(appId, opts, lines = false) {
+      const held = { close: undefined }; // closes the open socket, as the finalizer sees it
+      const it = this.logItems(appId, opts, lines, held);
+      socketsToClose?.register(it, held);
+      return it;
+    }
+
+    async *logItems(appId, opts, lines, held) {
       const signal = opts?.signal ?? undefined;
       const first = this.start('logs', appId, undefined, opts);
       const WebSocketImpl = this.WebSocket ?? globalThis.WebSocket;
@@ -551,6 +566,7 @@ export function createApi(glue, platform = {}) {
       for (let attempt = 1; ; attempt += 1) {
         const auth = await this.authFor(signal);
         const s = this.openLogs(WebSocketImpl, url, auth, first.timeoutMs, limit, signal, attempt);
+        held.close = () => s.close();
         try {
           const opened = await s.opened;
           if (!opened.ok) {
@@ -592,6 +608,7 @@ export function createApi(glue, platform = {}) {
           if (rest !== '') yield [rest];
           return;
         } finally {
+          held.close = undefined;
           s.close();
         }
       }

@@ -124,3 +124,32 @@ test('a list iterator dropped between pages frees its call in the core once it i
   });
   assert.deepEqual(JSON.parse(out), { before: 2, after: 1, keptGoesOn: true });
 });
+
+// A logs iterator dropped after its first chunk, without return(): the socket is closed (1000) once
+// the iterator is garbage. The app is healthy, so its stream never ends by itself.
+const DROPPED_LOGS = `
+  import WebSocket from 'ws';
+  import { ApoloClient } from 'apolo-apps';
+  let closeCode;
+  const c = new ApoloClient({
+    apiUrl: process.env.API, token: process.env.TOKEN, cluster: 'default', org: 'superorg', project: 'alpha',
+    WebSocket, onResponse: (r) => { if (r.closeCode !== undefined) closeCode = r.closeCode; },
+  });
+  let it = c.apps.logs(process.env.APP);
+  const first = await it.next();
+  const open = closeCode === undefined;
+  it = null;
+  for (let i = 0; i < 100 && closeCode === undefined; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+  console.log(JSON.stringify({ chunk: first.value.byteLength > 0, open, closeCode }));
+  process.exit(0); // a socket left open would keep the process alive
+`;
+
+test('a logs iterator dropped without return() closes its socket once it is garbage', async () => {
+  const out = await new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--expose-gc', '--input-type=module', '-e', DROPPED_LOGS], {
+      cwd: path.dirname(fileURLToPath(import.meta.url)),
+      env: { ...process.env, API: emu.apiUrl, TOKEN: emu.token, APP: DEMO.vscode },
+    }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+  });
+  assert.deepEqual(JSON.parse(out), { chunk: true, open: true, closeCode: 1000 });
+});
