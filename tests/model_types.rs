@@ -5,6 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use apolo_apps::core::models::{Need, Shape, Ty, SHAPES};
+use apolo_apps::core::ops::APP_STATES;
 use std::collections::BTreeMap;
 
 const DTS: &str = include_str!("../pkg-template/index.d.ts");
@@ -136,4 +137,29 @@ fn the_check_sees_a_missing_or_mistyped_field() {
         aliases: &[],
     };
     assert_eq!(check(&EXTRA).len(), 3, "{:?}", check(&EXTRA));
+}
+
+#[test]
+fn app_state_is_the_cores_list() {
+    // `export declare const AppState: { readonly QUEUED: "queued"; … }`, in order.
+    let start = DTS
+        .find("export declare const AppState: {")
+        .expect("index.d.ts declares AppState");
+    let body = &DTS[start..DTS[start..].find("};").map_or(DTS.len(), |e| start + e)];
+    let declared: Vec<(String, String)> = body
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("readonly "))
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.trim_end_matches(';').trim_matches('"').to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = APP_STATES
+        .iter()
+        .map(|s| (s.to_uppercase(), s.to_string()))
+        .collect();
+    assert_eq!(declared, expected);
 }

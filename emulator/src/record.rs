@@ -8,15 +8,8 @@ use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::time::Instant;
 
-pub const STATES: [&str; 7] = [
-    "queued",
-    "progressing",
-    "healthy",
-    "degraded",
-    "errored",
-    "uninstalling",
-    "uninstalled",
-];
+/// The states an app goes through: the client's list, so that the two cannot differ.
+pub use apolo_apps::core::ops::APP_STATES as STATES;
 
 /// States in which an app has running pods (its log stream stays open).
 pub fn is_running(state: &str) -> bool {

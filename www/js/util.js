@@ -1,4 +1,5 @@
 // Small DOM and formatting helpers shared by the views.
+import { AppState } from "apolo-apps";
 
 /** h("div", {class: "x", onclick}, child, "text", [more]) -> Element. Strings become text nodes (no HTML injection). */
 export function h(tag, attrs, ...children) {
@@ -26,7 +27,8 @@ function append(el, children) {
   }
 }
 
-export const KNOWN_STATES = ["queued", "progressing", "healthy", "degraded", "errored", "uninstalling", "uninstalled"];
+// The client's AppState (the core's list), in the order an app goes through them.
+export const KNOWN_STATES = Object.values(AppState);
 
 export function stateBadge(state) {
   const known = KNOWN_STATES.includes(state);
