@@ -804,8 +804,9 @@ fn deep_nesting_is_an_error_not_a_crash() {
 /// (unbounded recursion: only for the small schemas above).
 #[allow(dead_code)]
 mod sdk_port {
+    // The leaf helpers are the core's own; only the walk is the old one.
+    use apolo_apps::core::configure::{common, sortable};
     use serde_json::{Map, Value};
-    use std::collections::{BTreeSet, HashSet};
 
     const APP_INSTANCE_REF: &str = "app-instance-ref";
     const MAX_DEPTH: usize = 16;
@@ -844,33 +845,6 @@ mod sdk_port {
             }
         }
         vec![obj]
-    }
-
-    /// Paths of the same set present in every variant's result (the SDK's `_common`).
-    fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
-        let mut iter = per_variant.into_iter();
-        let Some(first) = iter.next() else {
-            return Vec::new();
-        };
-        let mut acc: BTreeSet<String> = first.into_iter().collect();
-        for other in iter {
-            let other: HashSet<String> = other.into_iter().collect();
-            acc.retain(|p| other.contains(p));
-        }
-        acc.into_iter().collect()
-    }
-
-    /// Sort key: numeric parts as numbers after names, as the SDK's `_sortable`.
-    fn sortable(path: &str) -> Vec<(u8, String, u128)> {
-        path.split('.')
-            .map(|p| {
-                if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
-                    (1, String::new(), p.parse::<u128>().unwrap_or(u128::MAX))
-                } else {
-                    (0, p.to_string(), 0)
-                }
-            })
-            .collect()
     }
 
     /// The input keys (dotted paths) that `schema` has no place for.

@@ -313,7 +313,7 @@ impl<'a> Walk<'a> {
 }
 
 /// Paths of the same set present in every variant's result (the SDK's `_common`).
-fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
+pub fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
     let mut iter = per_variant.into_iter();
     let Some(first) = iter.next() else {
         return Vec::new();
@@ -327,7 +327,7 @@ fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
 }
 
 /// Sort key: numeric parts as numbers after names, as the SDK's `_sortable`.
-fn sortable(path: &str) -> Vec<(u8, String, u128)> {
+pub fn sortable(path: &str) -> Vec<(u8, String, u128)> {
     path.split('.')
         .map(|p| {
             if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
