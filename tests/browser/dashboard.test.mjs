@@ -1,9 +1,9 @@
 // Page tests of the demo dashboard (www/) in headless Chromium against the real emulator.
 // Each test resets the emulator, drives the page through its data-testid hooks, checks the result
 // against the emulator's own HTTP API, fails on any console or page error, and saves a screenshot.
-import { after, afterEach, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Api, openPage, screenshotPath, startBrowser, startEmulator } from "./harness.mjs";
+import { screenshotPath, withBrowser } from "./harness.mjs";
 
 const VSCODE = "5a5fa379-4635-4418-959f-457b44280c21"; // alpha, healthy, outputs, v25.6.0 (v25.7.0 exists)
 const SD = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4"; // test3 (not the default project), healthy, 3 revisions
@@ -15,37 +15,12 @@ const WAIT = { timeout: 15_000 };
 // tighter bound would time the machine, not the page; that the page yields at all is asserted separately.
 const FREEZE_MS = 5000;
 
-let emu;
-let browser;
-let api;
-let tab; // {page, expect, problems} of the current test
-
-before(async () => {
-  emu = await startEmulator();
-  api = await new Api(emu.url).init();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
-
-beforeEach(async () => {
-  await api.reset({ seed: "demo" });
-  tab = await openPage(browser.context);
-});
-
-afterEach(async () => {
-  const problems = tab.problems();
-  await tab.page.close();
-  assert.deepEqual(problems, [], "the page logged errors");
-});
+const ctx = withBrowser();
 
 /** Opens the dashboard; it connects by itself with its prefilled demo settings. */
 async function openDashboard(hash = "#/apps", query = "") {
-  const { page } = tab;
-  await page.goto(`${emu.url}/${query}${hash}`);
+  const { page } = ctx.tab;
+  await page.goto(`${ctx.emu.url}/${query}${hash}`);
   await page.locator('[data-testid="conn-status"][data-connected="true"]').waitFor(WAIT);
   return page;
 }
@@ -59,12 +34,12 @@ async function shot(page, name) {
 test("connects with the prefilled demo settings and lists the project's apps", async () => {
   const page = await openDashboard();
   // Filled from ApoloClient.connect (GET /config): first cluster, its first org, alphabetically first project.
-  assert.equal(await page.getByTestId("connect-api-url").inputValue(), `${emu.url}/api/v1`);
+  assert.equal(await page.getByTestId("connect-api-url").inputValue(), `${ctx.emu.url}/api/v1`);
   assert.equal(await page.getByTestId("connect-cluster").inputValue(), "default");
   assert.equal(await page.getByTestId("connect-org").inputValue(), "superorg");
   assert.equal(await page.getByTestId("connect-project").inputValue(), "alpha");
 
-  const expected = await api.list("alpha", ACTIVE);
+  const expected = await ctx.api.list("alpha", ACTIVE);
   assert.ok(expected.length >= 5, "the demo seed has active apps in alpha");
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="app-row"]').length === n, expected.length, WAIT);
   const shown = await page.getByTestId("app-row").evaluateAll((rows) => rows.map((r) => [r.dataset.appId, r.dataset.state]));
@@ -98,16 +73,16 @@ test("connects with the prefilled demo settings and lists the project's apps", a
     const rows = [...document.querySelectorAll('[data-testid="app-row"]')];
     return rows.length > 0 && rows.every((r) => r.dataset.state === "errored");
   }, null, WAIT);
-  assert.equal(await page.getByTestId("app-row").count(), (await api.list("alpha", ["errored"])).length);
+  assert.equal(await page.getByTestId("app-row").count(), (await ctx.api.list("alpha", ["errored"])).length);
   await page.getByTestId("state-filter").selectOption("active");
 });
 
 test("the table refreshes by itself when an app changes state", async () => {
   const page = await openDashboard();
-  const queued = (await api.list("alpha", ["queued"]))[0];
+  const queued = (await ctx.api.list("alpha", ["queued"]))[0];
   await row(page, queued.id).waitFor(WAIT);
   assert.equal(await row(page, queued.id).getAttribute("data-state"), "queued");
-  await api.json("POST", `/_emulator/apps/${queued.id}/state`, { state: "degraded" }, false);
+  await ctx.api.json("POST", `/_emulator/apps/${queued.id}/state`, { state: "degraded" }, false);
   await page.locator(`[data-testid="app-row"][data-app-id="${queued.id}"][data-state="degraded"]`).waitFor(WAIT);
 });
 
@@ -158,7 +133,7 @@ test("templates: list, versions, details, install from the schema skeleton, watc
   await detail.waitFor(WAIT);
   const id = await detail.getAttribute("data-app-id");
   await page.locator('[data-testid="app-detail"][data-state="healthy"]').waitFor(WAIT);
-  const app = await api.app(id);
+  const app = await ctx.api.app(id);
   assert.equal(app.state, "healthy");
   assert.equal(app.display_name, "browser-test shell");
   assert.equal(app.template_name, "shell");
@@ -174,7 +149,7 @@ test("templates: list, versions, details, install from the schema skeleton, watc
 test("install shows the server's validation errors by field", async () => {
   const page = await openDashboard("#/templates/stable-diffusion");
   await page.getByTestId("install-input").waitFor(WAIT);
-  tab.expect(/Failed to load resource.*(422|400)/);
+  ctx.tab.expect(/Failed to load resource.*(422|400)/);
   await page.getByTestId("install-input").fill(JSON.stringify({ template_name: "stable-diffusion", template_version: "latest", input: {} }));
   await page.getByTestId("install-submit").click();
   await page.getByTestId("install-field-error").first().waitFor(WAIT);
@@ -193,11 +168,11 @@ test("install shows the server's validation errors by field", async () => {
 test("app detail: overview, events, outputs and values, input by revision (app outside the default project)", async () => {
   const page = await openDashboard(`#/apps/${SD}`);
   await page.locator(`[data-testid="app-detail"][data-app-id="${SD}"][data-state="healthy"]`).waitFor(WAIT);
-  const app = await api.app(SD);
+  const app = await ctx.api.app(SD);
   assert.match(await page.getByTestId("overview").innerText(), new RegExp(app.project_name));
 
   await page.getByTestId("tab-events").click();
-  const events = await api.events(app);
+  const events = await ctx.api.events(app);
   assert.ok(events.length > 0);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="events-list"] [data-testid="event-item"]').length === n, events.length, WAIT);
   const states = await page.getByTestId("event-item").evaluateAll((l) => l.map((x) => x.dataset.state));
@@ -205,20 +180,20 @@ test("app detail: overview, events, outputs and values, input by revision (app o
   await shot(page, "app-events");
 
   await page.getByTestId("tab-outputs").click();
-  const output = await api.json("GET", `${api.v1(app)}/output`);
+  const output = await ctx.api.json("GET", `${ctx.api.v1(app)}/output`);
   await page.waitForFunction(() => document.querySelector('[data-testid="outputs-json"]')?.textContent.includes("__type__"), null, WAIT);
   assert.deepEqual(JSON.parse(await page.getByTestId("outputs-json").innerText()), output);
-  const values = (await api.json("GET", `${api.v1(app)}/values`)).items;
+  const values = (await ctx.api.json("GET", `${ctx.api.v1(app)}/values`)).items;
   assert.ok(values.length > 0);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid="value-row"]').length === n, values.length, WAIT);
   await shot(page, "app-outputs");
 
   await page.getByTestId("tab-input").click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="input-revision"] option').length === 4, null, WAIT);
-  const current = await api.json("GET", `${api.v1(app)}/input`);
+  const current = await ctx.api.json("GET", `${ctx.api.v1(app)}/input`);
   await page.waitForFunction(() => document.querySelector('[data-testid="input-json"]').textContent.startsWith("{"), null, WAIT);
   assert.deepEqual(JSON.parse(await page.getByTestId("input-json").innerText()), current);
-  const rev1 = await api.json("GET", `${api.v1(app)}/revisions/1/input`);
+  const rev1 = await ctx.api.json("GET", `${ctx.api.v1(app)}/revisions/1/input`);
   await page.getByTestId("input-revision").selectOption("1");
   await page.waitForFunction((want) => {
     try { return JSON.stringify(JSON.parse(document.querySelector('[data-testid="input-json"]').textContent)) === want; } catch { return false; }
@@ -246,7 +221,7 @@ test("live logs over the browser's WebSocket: start, timestamps, since, stop", a
   assert.equal(await page.getByTestId("logs-state").innerText(), "streaming…");
   await shot(page, "app-logs");
   // The browser's own WebSocket, authenticated by subprotocol: the token is in no URL.
-  const log = await api.json("GET", "/_emulator/requests", undefined, false);
+  const log = await ctx.api.json("GET", "/_emulator/requests", undefined, false);
   const ws = log.filter((r) => r.path === `/api/v1/apps/${VSCODE}/log_ws`);
   assert.equal(ws.length, 1);
   assert.match(ws[0].headers["sec-websocket-protocol"], /^logs\.apolo\.us, bearer\.apolo\.us-[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -267,7 +242,7 @@ test("live logs over the browser's WebSocket: start, timestamps, since, stop", a
 
   // Since (whole seconds, typed in local time): archive line k is at created_at + k*100 ms, so the
   // stream starts at the first line at or after it.
-  const created = Date.parse((await api.app(VSCODE)).created_at);
+  const created = Date.parse((await ctx.api.app(VSCODE)).created_at);
   const sinceMs = Math.floor((created + 2500) / 1000) * 1000;
   const k = Math.ceil((sinceMs - created) / 100);
   const since = await page.evaluate((ms) => {
@@ -290,20 +265,20 @@ test("live logs over the browser's WebSocket: start, timestamps, since, stop", a
 
 test("revisions: roll back, then configure with a comment", async () => {
   const page = await openDashboard(`#/apps/${SD}/revisions`);
-  const before = await api.revisions(SD);
+  const before = await ctx.api.revisions(SD);
   assert.equal(before.length, 3);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="revisions-list"] [data-testid="revision-row"]').length === 3, null, WAIT);
   await shot(page, "app-revisions");
   await page.getByTestId("rollback-comment").fill("back to the first");
   await page.locator('[data-testid="rollback-button"][data-revision="1"]').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="revision-row"]').length === 4, null, WAIT);
-  const after = await api.revisions(SD);
+  const after = await ctx.api.revisions(SD);
   assert.equal(after.length, 4);
   const newest = after.reduce((a, b) => (a.revision_number > b.revision_number ? a : b));
   assert.equal(newest.comment, "back to the first");
   assert.equal(newest.end_at, null);
-  const app = await api.app(SD);
-  assert.deepEqual((await api.json("GET", `${api.v1(app)}/input`)).input, (await api.json("GET", `${api.v1(app)}/revisions/1/input`)).input);
+  const app = await ctx.api.app(SD);
+  assert.deepEqual((await ctx.api.json("GET", `${ctx.api.v1(app)}/input`)).input, (await ctx.api.json("GET", `${ctx.api.v1(app)}/revisions/1/input`)).input);
 
   await page.getByTestId("tab-configure").click();
   await page.waitForFunction(() => document.querySelector('[data-testid="configure-input"]').value.includes("input"), null, WAIT);
@@ -314,9 +289,9 @@ test("revisions: roll back, then configure with a comment", async () => {
   await page.getByTestId("configure-submit").click();
   await page.getByTestId("notice").waitFor({ state: "visible", ...WAIT });
   await page.locator('[data-testid="app-detail"][data-state="healthy"]').waitFor(WAIT);
-  const configured = await api.app(SD);
+  const configured = await ctx.api.app(SD);
   assert.equal(configured.display_name, "renamed in the browser");
-  const revs = await api.revisions(SD);
+  const revs = await ctx.api.revisions(SD);
   assert.equal(revs.length, 5);
   assert.equal(revs.find((r) => r.end_at === null).comment, "from the page test");
   await shot(page, "app-configure");
@@ -329,7 +304,7 @@ test("uninstall with force", async () => {
   await page.getByTestId("uninstall-force").check();
   await page.getByTestId("uninstall-confirm").click();
   await page.locator('[data-testid="app-detail"][data-state="uninstalled"]').waitFor(WAIT);
-  assert.equal((await api.app(VSCODE)).state, "uninstalled");
+  assert.equal((await ctx.api.app(VSCODE)).state, "uninstalled");
   await shot(page, "app-uninstalled");
   await page.getByTestId("nav-apps").click();
   await page.getByTestId("app-row").first().waitFor(WAIT);
@@ -337,12 +312,12 @@ test("uninstall with force", async () => {
 });
 
 test("a long list renders completely and stays responsive", async () => {
-  await api.reset({ seed: "generated", apps: 1500 });
-  const expected = await api.list("alpha", ACTIVE);
+  await ctx.api.reset({ seed: "generated", apps: 1500 });
+  const expected = await ctx.api.list("alpha", ACTIVE);
   // While the page places the rows (from the task that adds the first to the one that adds the last):
   // the longest gap between timer ticks, and how many ticks ran in between (none if the whole table is
   // built in one task). Measured in the page from its first script on, so nothing is missed.
-  await tab.page.addInitScript((n) => {
+  await ctx.tab.page.addInitScript((n) => {
     const s = (window.__responsive = { worst: 0, ticks: 0, rows: 0, ticksAtFirstRow: -1, ticksAtLastRow: -1, sampling: true });
     let last = performance.now();
     let armed = false;
@@ -383,7 +358,7 @@ test("a long list renders completely and stays responsive", async () => {
 
 test("a long log streams without freezing the page and keeps a bounded number of lines", async () => {
   const bytes = 3_000_000;
-  await api.reset({ seed: "generated", apps: 10, log_bytes: bytes });
+  await ctx.api.reset({ seed: "generated", apps: 10, log_bytes: bytes });
   const id = "00000002-0000-4000-8000-000000000000"; // healthy: the archive, then live lines
   const page = await openDashboard(`#/apps/${id}/logs`);
   await page.getByTestId("logs-start").waitFor(WAIT);
@@ -435,23 +410,23 @@ test("server and connection failures show their error class in the banner", asyn
 
   // 503 on the apps list (the table refreshes by itself) until it is lifted: the client retries a GET on
   // 503, so one 503 alone would never reach the page. ServerNotAvailable.
-  tab.expect(/Failed to load resource.*503/);
-  await api.json("POST", "/_emulator/faults", { method: "GET", path: "/apis/apps/v2/instances", status: 503, body: { detail: "busy" } }, false);
+  ctx.tab.expect(/Failed to load resource.*503/);
+  await ctx.api.json("POST", "/_emulator/faults", { method: "GET", path: "/apis/apps/v2/instances", status: 503, body: { detail: "busy" } }, false);
   await page.waitForFunction(() => document.querySelector('[data-testid="error-class"]').textContent === "ServerNotAvailable", null, WAIT);
   assert.ok(await page.getByTestId("error-banner").isVisible());
   assert.match(await page.getByTestId("error-message").innerText(), /busy/);
-  await api.json("DELETE", "/_emulator/faults", undefined, false);
+  await ctx.api.json("DELETE", "/_emulator/faults", undefined, false);
 
   // An unknown app: ResourceNotFound.
-  tab.expect(/Failed to load resource.*404/);
-  await page.goto(`${emu.url}/#/apps/no-such-app`);
+  ctx.tab.expect(/Failed to load resource.*404/);
+  await page.goto(`${ctx.emu.url}/#/apps/no-such-app`);
   await page.waitForFunction(() => document.querySelector('[data-testid="error-class"]').textContent === "ResourceNotFound", null, WAIT);
   assert.ok(await page.getByTestId("error-banner").isVisible());
 
   // A refused logs handshake: browsers hide its status, the client reports the class it can prove.
-  tab.expect(/WebSocket connection to .* failed/);
-  await api.json("POST", "/_emulator/faults", { path: "/api/v1/apps/*/log_ws", status: 502 }, false);
-  await page.goto(`${emu.url}/#/apps/${VSCODE}/logs`);
+  ctx.tab.expect(/WebSocket connection to .* failed/);
+  await ctx.api.json("POST", "/_emulator/faults", { path: "/api/v1/apps/*/log_ws", status: 502 }, false);
+  await page.goto(`${ctx.emu.url}/#/apps/${VSCODE}/logs`);
   if (await page.getByTestId("error-banner").isVisible()) await page.getByTestId("close-error").click();
   await page.getByTestId("logs-start").click();
   await page.locator('[data-testid="logs-state"][data-state="failed"]').waitFor(WAIT);
@@ -463,7 +438,7 @@ test("server and connection failures show their error class in the banner", asyn
 
 test("configure with upgrade moves the app to the chosen newer version", async () => {
   const page = await openDashboard(`#/apps/${VSCODE}/configure`);
-  assert.equal((await api.app(VSCODE)).template_version, "v25.6.0");
+  assert.equal((await ctx.api.app(VSCODE)).template_version, "v25.6.0");
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="configure-version"] option')].some((o) => o.value === "v25.7.0"), null, WAIT);
   await page.waitForFunction(() => document.querySelector('[data-testid="configure-input"]').value.includes("input"), null, WAIT);
   await page.getByTestId("configure-upgrade").check();
@@ -471,7 +446,7 @@ test("configure with upgrade moves the app to the chosen newer version", async (
   await page.getByTestId("configure-submit").click();
   await page.getByTestId("notice").waitFor({ state: "visible", ...WAIT });
   await page.waitForFunction(() => document.querySelector('[data-testid="app-detail"]').dataset.state === "healthy", null, WAIT);
-  assert.equal((await api.app(VSCODE)).template_version, "v25.7.0");
+  assert.equal((await ctx.api.app(VSCODE)).template_version, "v25.7.0");
   await page.getByTestId("nav-apps").click();
   await row(page, VSCODE).waitFor(WAIT);
   await page.waitForFunction((id) => document.querySelector(`[data-testid="app-row"][data-app-id="${id}"]`).textContent.includes("v25.7.0"), VSCODE, WAIT);

@@ -1,9 +1,11 @@
 // Shared setup of the page tests: the real emulator (serving www/ and pkg/ on one origin) and
 // Debian's Chromium driven by playwright-core. Nothing is mocked.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { after, afterEach, before, beforeEach } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -77,6 +79,35 @@ export async function openPage(context) {
     expect: (re) => allowed.push(re),
     problems: () => errors.filter((e) => !allowed.some((re) => re.test(e))),
   };
+}
+
+/**
+ * The lifecycle of a browser test file: one emulator (started with `emulatorArgs`) and one browser;
+ * before each test the demo seed and a fresh tab, then `prepare(ctx)`; after it the tab is closed and
+ * must have logged no error. Returns `{ emu, api, browser, tab }`, filled in by the hooks.
+ */
+export function withBrowser(emulatorArgs = [], prepare = undefined) {
+  const ctx = { emu: undefined, api: undefined, browser: undefined, tab: undefined };
+  before(async () => {
+    ctx.emu = await startEmulator(emulatorArgs);
+    ctx.api = await new Api(ctx.emu.url).init();
+    ctx.browser = await startBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.emu?.stop();
+  });
+  beforeEach(async () => {
+    await ctx.api.reset({ seed: "demo" });
+    ctx.tab = await openPage(ctx.browser.context);
+    await prepare?.(ctx);
+  });
+  afterEach(async () => {
+    const problems = ctx.tab.problems();
+    await ctx.tab.page.close();
+    assert.deepEqual(problems, [], "the page logged errors");
+  });
+  return ctx;
 }
 
 export function screenshotPath(name) {

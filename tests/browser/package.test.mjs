@@ -1,33 +1,15 @@
 // The package itself (pkg/web.js) in headless Chromium, without the dashboard: logs() and logLines() over
 // the browser's own WebSocket (subprotocol auth, as no header can be set there), laziness, and a
 // connection refused by a port that is really closed. What the page sent is read from the emulator's log.
-import { after, afterEach, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { Api, openPage, startBrowser, startEmulator } from "./harness.mjs";
+import { withBrowser } from "./harness.mjs";
 
 const VSCODE = "5a5fa379-4635-4418-959f-457b44280c21"; // alpha, healthy: archive, then live lines
 const ERRORED = "9d4a2e6b-1f7c-4e3a-8b5d-c0e2f4a6b8d1"; // alpha, errored: archive (40 lines), then close 1000
 
-let emu;
-let browser;
-let api;
-let tab;
-
-before(async () => {
-  emu = await startEmulator(["--serve", "/pages=tests/browser/pages"]);
-  api = await new Api(emu.url).init();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
-
-beforeEach(async () => {
-  await api.reset({ seed: "demo" });
-  tab = await openPage(browser.context);
+const ctx = withBrowser(["--serve", "/pages=tests/browser/pages"], async ({ emu, api, tab }) => {
   // An empty page of the emulator's origin that imports the package and wraps the browser's WebSocket
   // to see its sockets.
   await tab.page.goto(`${emu.url}/pages/package.html`);
@@ -48,12 +30,6 @@ beforeEach(async () => {
   await api.json("DELETE", "/_emulator/requests", undefined, false);
 });
 
-afterEach(async () => {
-  const problems = tab.problems();
-  await tab.page.close();
-  assert.deepEqual(problems, [], "the page logged errors");
-});
-
 let sentinels = 0;
 /**
  * The request log up to a sentinel request that the page's client sends now (sentinels left out): a
@@ -62,10 +38,10 @@ let sentinels = 0;
  */
 async function requestsBeforeSentinel() {
   const id = `_sentinel-${++sentinels}`;
-  tab.expect(/Failed to load resource.*404/);
-  const status = await tab.page.evaluate((x) => window.t.client.apps.get(x).then(() => 200, (e) => e.status), id);
+  ctx.tab.expect(/Failed to load resource.*404/);
+  const status = await ctx.tab.page.evaluate((x) => window.t.client.apps.get(x).then(() => 200, (e) => e.status), id);
   assert.equal(status, 404);
-  const log = await api.json("GET", "/_emulator/requests", undefined, false);
+  const log = await ctx.api.json("GET", "/_emulator/requests", undefined, false);
   const at = log.findIndex((r) => r.path === `/apis/apps/v2/instances/${id}`);
   assert.ok(at >= 0, `sentinel ${id} in the request log`);
   return log.slice(0, at).filter((r) => !/\/_sentinel-\d+$/.test(r.path));
@@ -73,7 +49,7 @@ async function requestsBeforeSentinel() {
 const wire = async () => (await requestsBeforeSentinel()).map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ""}`);
 
 test("logLines and logs over the browser's WebSocket: lazy, subprotocol auth, close 1000, break closes", async () => {
-  const { page } = tab;
+  const { page } = ctx.tab;
   // Made, not pulled: no socket, no request.
   assert.equal(await page.evaluate((id) => {
     window.t.lines = window.t.client.apps.logLines(id, { timestamps: true });
@@ -98,9 +74,9 @@ test("logLines and logs over the browser's WebSocket: lazy, subprotocol auth, cl
   assert.deepEqual(log.map((r) => `${r.method} ${r.path}?${r.query}`),
     ["GET /api/v1/config?", `GET /api/v1/apps/${ERRORED}/log_ws?timestamps=true`]);
   const ws = log[1];
-  assert.equal(ws.headers["sec-websocket-protocol"], `logs.apolo.us, bearer.apolo.us-${api.token}`);
+  assert.equal(ws.headers["sec-websocket-protocol"], `logs.apolo.us, bearer.apolo.us-${ctx.api.token}`);
   assert.equal(ws.headers.authorization, undefined, "the token travels in the subprotocol only");
-  assert.ok(log.every((r) => !r.path.includes(api.token) && !r.query.includes(api.token)));
+  assert.ok(log.every((r) => !r.path.includes(ctx.api.token) && !r.query.includes(ctx.api.token)));
 
   // Chunks of the same archive are the same text.
   const text = await page.evaluate(async () => {
@@ -125,9 +101,9 @@ test("logLines and logs over the browser's WebSocket: lazy, subprotocol auth, cl
 });
 
 test("a refused logs handshake of an unknown app is ResourceNotFound", async () => {
-  tab.expect(/WebSocket connection to .* failed/);
-  tab.expect(/Failed to load resource.*404/);
-  const name = await tab.page.evaluate(async () => {
+  ctx.tab.expect(/WebSocket connection to .* failed/);
+  ctx.tab.expect(/Failed to load resource.*404/);
+  const name = await ctx.tab.page.evaluate(async () => {
     try {
       for await (const _ of window.t.client.apps.logLines("no-such-app")) return "no error";
     } catch (e) {
@@ -144,9 +120,9 @@ test("a port that is really closed: ConnectionError from fetch and from the WebS
   await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
   const { port } = srv.address();
   await new Promise((resolve) => srv.close(resolve));
-  tab.expect(/ERR_CONNECTION_REFUSED/);
-  tab.expect(/WebSocket connection to .* failed/);
-  const got = await tab.page.evaluate(async ({ port, id }) => {
+  ctx.tab.expect(/ERR_CONNECTION_REFUSED/);
+  ctx.tab.expect(/WebSocket connection to .* failed/);
+  const got = await ctx.tab.page.evaluate(async ({ port, id }) => {
     const { ApoloClient, ConnectionError } = window.t.pkg;
     const describe = (e) => (e instanceof ConnectionError ? `ConnectionError status=${e.status}` : `${e?.name}: ${e?.message}`);
     const out = {};

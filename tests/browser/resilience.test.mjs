@@ -1,31 +1,13 @@
 // The package's retry and timeout policy in headless Chromium, where requests go through the page's
 // own fetch: the same rules as in Node (tests/node/resilience.test.mjs), counted by the emulator.
-import { after, afterEach, before, beforeEach, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Api, openPage, startBrowser, startEmulator } from "./harness.mjs";
+import { withBrowser } from "./harness.mjs";
 
 const SD = "704285b2-aab1-4b0a-b8ff-bfbeb37f89e4";
 const GET_ONE = "/apis/apps/v2/instances/*";
 
-let emu;
-let browser;
-let api;
-let tab;
-
-before(async () => {
-  emu = await startEmulator();
-  api = await new Api(emu.url).init();
-  browser = await startBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
-
-beforeEach(async () => {
-  await api.reset({ seed: "demo" });
-  tab = await openPage(browser.context);
+const ctx = withBrowser([], async ({ emu, api, tab }) => {
   // The browser reports each faulted answer on the console; those are provoked on purpose.
   tab.expect(/Failed to load resource: the server responded with a status of (503|429)/);
   await tab.page.route(`${emu.url}/blank.html`, (r) => r.fulfill({ contentType: "text/html", body: "<!doctype html><title>retries</title>" }));
@@ -44,25 +26,19 @@ beforeEach(async () => {
   await api.json("DELETE", "/_emulator/requests", undefined, false);
 });
 
-afterEach(async () => {
-  const problems = tab.problems();
-  await tab.page.close();
-  assert.deepEqual(problems, [], "the page logged errors");
-});
-
-const fault = (f) => api.json("POST", "/_emulator/faults", f, false);
+const fault = (f) => ctx.api.json("POST", "/_emulator/faults", f, false);
 // Requests the page sent since the last count (the log is cleared after each). Each test counts after
 // the page's call has settled, so everything it sent is in the log already.
 const sent = async (method, pathPart) => {
-  const log = await api.json("GET", "/_emulator/requests", undefined, false);
+  const log = await ctx.api.json("GET", "/_emulator/requests", undefined, false);
   const n = log.filter((r) => r.method === method && r.path.includes(pathPart)).length;
-  await api.json("DELETE", "/_emulator/requests", undefined, false);
+  await ctx.api.json("DELETE", "/_emulator/requests", undefined, false);
   return n;
 };
 
 test("a GET meeting two transient 503s succeeds on the third request", async () => {
   await fault({ method: "GET", path: GET_ONE, status: 503, body: { error: "busy" }, times: 2 });
-  const r = await tab.page.evaluate(async (id) => {
+  const r = await ctx.tab.page.evaluate(async (id) => {
     const app = await window.t.make().apps.get(id);
     return { id: app.id, events: window.t.events };
   }, SD);
@@ -75,7 +51,7 @@ test("a GET meeting two transient 503s succeeds on the third request", async () 
 
 test("an install that meets a 503 is sent once; one that meets a 429 is sent again", async () => {
   await fault({ method: "POST", path: "/apis/apps/v1/*/instances", status: 503, body: { error: "busy" }, times: 1 });
-  const first = await tab.page.evaluate(async () => {
+  const first = await ctx.tab.page.evaluate(async () => {
     try {
       await window.t.make().apps.install({ template_name: "shell", template_version: "latest", input: {} });
       return "installed";
@@ -87,14 +63,14 @@ test("an install that meets a 503 is sent once; one that meets a 429 is sent aga
   assert.equal(await sent("POST", "/instances"), 1);
 
   await fault({ method: "POST", path: "/apis/apps/v1/*/instances", status: 429, body: { error: "slow down" }, retry_after: 0, times: 1 });
-  const second = await tab.page.evaluate(async () => (await window.t.make().apps.install({ template_name: "shell", template_version: "latest", input: {} })).state);
+  const second = await ctx.tab.page.evaluate(async () => (await window.t.make().apps.install({ template_name: "shell", template_version: "latest", input: {} })).state);
   assert.equal(second, "queued");
   assert.equal(await sent("POST", "/instances"), 2, "one 429, then the install");
 });
 
 test("Retry-After: 1 is waited, and maxRetries: 0 sends once", async () => {
   await fault({ method: "GET", path: GET_ONE, status: 503, body: { error: "busy" }, retry_after: 1, times: 1 });
-  const waited = await tab.page.evaluate(async (id) => {
+  const waited = await ctx.tab.page.evaluate(async (id) => {
     const t0 = performance.now();
     await window.t.make().apps.get(id);
     return performance.now() - t0;
@@ -103,21 +79,21 @@ test("Retry-After: 1 is waited, and maxRetries: 0 sends once", async () => {
   assert.equal(await sent("GET", SD), 2);
 
   await fault({ method: "GET", path: GET_ONE, status: 503, body: { error: "busy" }, times: 1 });
-  const name = await tab.page.evaluate(async (id) => window.t.make({ maxRetries: 0 }).apps.get(id).then(() => "ok", (e) => e.name), SD);
+  const name = await ctx.tab.page.evaluate(async (id) => window.t.make({ maxRetries: 0 }).apps.get(id).then(() => "ok", (e) => e.name), SD);
   assert.equal(name, "ServerNotAvailable");
   assert.equal(await sent("GET", SD), 1);
 });
 
 test("timeoutMs bounds each attempt: TimeoutError without retries, a retry succeeds", async () => {
   await fault({ method: "GET", path: GET_ONE, delay_ms: 5000, times: 1 });
-  const r = await tab.page.evaluate(async (id) => {
+  const r = await ctx.tab.page.evaluate(async (id) => {
     const e = await window.t.make({ timeoutMs: 500, maxRetries: 0 }).apps.get(id).catch((x) => x);
     return { timeout: e instanceof window.t.pkg.TimeoutError, message: e.message };
   }, SD);
   assert.ok(r.timeout, r.message);
 
   await fault({ method: "GET", path: GET_ONE, delay_ms: 5000, times: 1 });
-  const again = await tab.page.evaluate(async (id) => {
+  const again = await ctx.tab.page.evaluate(async (id) => {
     window.t.events.length = 0;
     const app = await window.t.make({ timeoutMs: 500 }).apps.get(id);
     return { id: app.id, reasons: window.t.events.filter((e) => e[0] === "retry").map((e) => e[1]) };
@@ -129,11 +105,11 @@ test("a token provider and hooks in the browser: expiring tokens are refreshed, 
   // Every token answers 401 after two uses; the page's provider moves to the next pre-minted token
   // when its onResponse hook sees a 401, as an app refreshing on expiry would.
   const tokens = [];
-  for (let i = 0; i < 8; i++) tokens.push((await api.json("POST", "/_emulator/token", { user: "demo" }, false)).token);
-  await api.json("PUT", "/_emulator/settings", { token_max_uses: 2 }, false);
-  tab.expect(/Failed to load resource: the server responded with a status of 401/);
+  for (let i = 0; i < 8; i++) tokens.push((await ctx.api.json("POST", "/_emulator/token", { user: "demo" }, false)).token);
+  await ctx.api.json("PUT", "/_emulator/settings", { token_max_uses: 2 }, false);
+  ctx.tab.expect(/Failed to load resource: the server responded with a status of 401/);
   try {
-    const r = await tab.page.evaluate(async ({ tokens, id }) => {
+    const r = await ctx.tab.page.evaluate(async ({ tokens, id }) => {
       let i = 0;
       const seen = [];
       const client = window.t.make({
@@ -153,6 +129,6 @@ test("a token provider and hooks in the browser: expiring tokens are refreshed, 
     for (const t of tokens) assert.ok(!r.seen.includes(t), "a hook received a token");
     assert.match(r.seen, /"status":401/);
   } finally {
-    await api.json("PUT", "/_emulator/settings", { token_max_uses: null }, false);
+    await ctx.api.json("PUT", "/_emulator/settings", { token_max_uses: null }, false);
   }
 });
