@@ -455,7 +455,7 @@ export function createApi(glue, platform = {}) {
         const { method, url } = step;
         const headers = { Authorization: auth.authorization };
         if (step.contentType) headers['Content-Type'] = step.contentType;
-        this.report('onRequest', { method, url, attempt });
+        if (this.hooks.onRequest) this.report('onRequest', { method, url, attempt });
         const t0 = now();
         let res;
         let failure;
@@ -469,7 +469,7 @@ export function createApi(glue, platform = {}) {
         const status = res ? res.status : 0;
         const requestId = res?.headers.get('x-request-id') ?? undefined;
         const code = failure ? errorCode(failure) : undefined;
-        this.report('onResponse', { method, url, status, durationMs, attempt, requestId });
+        if (this.hooks.onResponse) this.report('onResponse', { method, url, status, durationMs, attempt, requestId });
         // One call into the core decides: wait and send again, ask for a new token, the next
         // step, or the call's error.
         const extra = res && { headers: res.headers, requestId };
@@ -507,8 +507,9 @@ export function createApi(glue, platform = {}) {
       }
     }
 
-    /** Runs a call to its end and returns its value. */
-    async run(name, a, b, opts) {
+    /** Runs a call to its end and returns its value (a start that throws throws here: the public
+     * methods are async functions, which make that a rejection). */
+    run(name, a, b, opts) {
       return this.runFrom(this.start(name, a, b, opts), opts?.signal ?? undefined);
     }
 
