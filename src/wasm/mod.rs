@@ -17,7 +17,8 @@ use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
 use js_sys::{Array, Object, Reflect};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use wasm_bindgen::prelude::*;
 
 struct ClientSlot {
@@ -32,13 +33,24 @@ struct OpSlot {
     limits: Effective,
 }
 
+/// Keyed by a counter, so a fixed-key hasher will do. (A HashMap rather than a BTreeMap: the
+/// .wasm has hashbrown already, and a BTreeMap per slot type was 13 KB of it.)
+type Slots<T> = HashMap<u32, T, BuildHasherDefault<DefaultHasher>>;
+
 #[derive(Default)]
 struct Registry<T> {
     next: u32,
-    items: BTreeMap<u32, T>,
+    items: Slots<T>,
 }
 
 impl<T> Registry<T> {
+    const fn new() -> Self {
+        Registry {
+            next: 0,
+            items: HashMap::with_hasher(BuildHasherDefault::new()),
+        }
+    }
+
     fn insert(&mut self, v: T) -> u32 {
         self.next = self.next.wrapping_add(1).max(1);
         self.items.insert(self.next, v);
@@ -47,8 +59,8 @@ impl<T> Registry<T> {
 }
 
 thread_local! {
-    static CLIENTS: RefCell<Registry<ClientSlot>> = const { RefCell::new(Registry { next: 0, items: BTreeMap::new() }) };
-    static OPS: RefCell<Registry<OpSlot>> = const { RefCell::new(Registry { next: 0, items: BTreeMap::new() }) };
+    static CLIENTS: RefCell<Registry<ClientSlot>> = const { RefCell::new(Registry::new()) };
+    static OPS: RefCell<Registry<OpSlot>> = const { RefCell::new(Registry::new()) };
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     static TEST_TRAP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
