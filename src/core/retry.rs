@@ -84,20 +84,69 @@ pub fn retry_after_ms(
     retry_after_ms: Option<&str>,
     now_ms: f64,
 ) -> Option<f64> {
-    let finite = |v: f64| v.is_finite().then_some(v);
-    if let Some(ms) = retry_after_ms
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .and_then(finite)
-    {
+    if let Some(ms) = retry_after_ms.and_then(|s| finite_number(s.trim())) {
         return Some(ms);
     }
     let text = retry_after?.trim();
-    if let Some(secs) = text.parse::<f64>().ok().and_then(finite) {
+    if let Some(secs) = finite_number(text) {
         return Some(secs * 1000.0);
     }
     let at = httpdate::parse_http_date(text).ok()?;
     let since_epoch = at.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some(since_epoch.as_millis() as f64 - now_ms)
+}
+
+/// `text` as a finite number, in the grammar of Rust's `str::parse::<f64>`:
+/// `[+-](digits[.digits*] | .digits)[(e|E)[+-]digits]`. Rewritten into JSON's grammar and read by
+/// serde_json, already in the .wasm: `str::parse::<f64>` would bring core's float parser and its
+/// 10 KB table as well.
+fn finite_number(text: &str) -> Option<f64> {
+    // Every split is after ASCII, so on a char boundary.
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let (minus, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (int, rest) = rest.split_at(digits(rest));
+    let (frac, rest) = match rest.strip_prefix('.') {
+        Some(r) => r.split_at(digits(r)),
+        None => ("", rest),
+    };
+    let exp = match rest.as_bytes().first() {
+        None => "",
+        Some(b'e' | b'E') => {
+            let e = &rest[1..];
+            let unsigned = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if unsigned.is_empty() || digits(unsigned) != unsigned.len() {
+                return None;
+            }
+            e
+        }
+        _ => return None,
+    };
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    // JSON wants no `+`, a digit on both sides of the point, and no leading zeros.
+    let int = int.trim_start_matches('0');
+    let mut json = String::with_capacity(text.len() + 3);
+    if minus {
+        json.push('-');
+    }
+    json.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    if !exp.is_empty() {
+        json.push('e');
+        json.push_str(exp);
+    }
+    // from_str, not from_slice: the .wasm has serde_json's reader of `&str` already.
+    serde_json::from_str::<f64>(&json)
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 /// The exponential backoff before retry number `retry` (1-based), `random` in [0, 1) taking up
@@ -281,6 +330,56 @@ mod tests {
         );
         assert_eq!(retry_after_ms(Some("soon"), None, now), None);
         assert_eq!(retry_after_ms(Some("NaN"), Some("inf"), now), None);
+    }
+
+    #[test]
+    fn numbers_read_as_rust_reads_them() {
+        // Every string of up to 4 of these characters, and some longer ones: the same finite
+        // value as `str::parse::<f64>`, or none where it gives none.
+        let alphabet = ["0", "1", "5", ".", "e", "E", "+", "-", "x"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.extend(
+            [
+                "inf",
+                "-inf",
+                "infinity",
+                "NaN",
+                "nan",
+                "1e400",
+                "-1e400",
+                "1e-400",
+                "0e99999",
+                "1e99999999999999999999",
+                "1e-99999999999999999999",
+                "0e99999999999999999999",
+                "00012.50",
+                "2.5e-3",
+                "+.5e+1",
+                "123456789012345678901234567890",
+                " 1",
+                "1 ",
+                "0.30000000000000004",
+                "1_000",
+                "0x10",
+                "١",
+            ]
+            .map(String::from),
+        );
+        for t in &texts {
+            let want = t.parse::<f64>().ok().filter(|v| v.is_finite());
+            assert_eq!(
+                finite_number(t).map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
