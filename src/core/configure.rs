@@ -3,7 +3,7 @@
 use super::error::{ApiError, Result};
 use super::models::App;
 use serde_json::{Map, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 const APP_INSTANCE_REF: &str = "app-instance-ref";
 /// How deep the input is checked (the SDK's bound): deeper keys are not reported.
@@ -318,12 +318,16 @@ pub fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
     let Some(first) = iter.next() else {
         return Vec::new();
     };
-    let mut acc: BTreeSet<String> = first.into_iter().collect();
+    // Sorted and deduplicated, as the set the SDK sorts. (A Vec, not a BTreeSet: the .wasm has
+    // no other BTreeSet, and its code was about 9 KB raw.)
+    let mut acc = first;
+    acc.sort_unstable();
+    acc.dedup();
     for other in iter {
         let other: HashSet<String> = other.into_iter().collect();
         acc.retain(|p| other.contains(p));
     }
-    acc.into_iter().collect()
+    acc
 }
 
 /// Sort key: numeric parts as numbers after names, as the SDK's `_sortable`.
