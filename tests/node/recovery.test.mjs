@@ -153,3 +153,25 @@ test('a logs iterator dropped without return() closes its socket once it is garb
   });
   assert.deepEqual(JSON.parse(out), { chunk: true, open: true, closeCode: 1000 });
 });
+
+// Items of a page already fetched are handed out one by one: an abort between them rejects the next
+// pull with the signal's reason, ends the iterator and frees its call in the core at once (no GC).
+test('an abort between the items of a page ends the iterator and frees its call', async () => {
+  const app = {
+    id: 'a', name: 'n', display_name: null, template_name: 't', template_version: 'v', project_name: 'p',
+    org_name: 'o', cluster_name: 'c', namespace: 'ns', state: 'healthy', creator: 'u',
+    created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z', endpoints: [],
+  };
+  const fetch = async () => new Response(JSON.stringify({ items: [app, { ...app, id: 'b' }], pages: 2 }));
+  const c = new ApoloClient({ apiUrl: 'http://127.0.0.1:9/api/v1', token: 't', cluster: 'c', org: 'o', project: 'p', fetch });
+  const ctl = new AbortController();
+  const it = c.apps.list({ signal: ctl.signal });
+  const before = glue.opsInUse();
+  assert.equal((await it.next()).value.id, 'a');
+  assert.equal(glue.opsInUse(), before + 1, 'the call is in progress (page 2 to come)');
+  const reason = new Error('enough');
+  ctl.abort(reason);
+  await assert.rejects(it.next(), (e) => e === reason);
+  assert.equal(glue.opsInUse(), before, 'freed by the abort');
+  assert.deepEqual(await it.next(), { value: undefined, done: true });
+});
