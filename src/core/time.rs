@@ -81,11 +81,6 @@ fn offset_seconds(o: &[u8]) -> Option<i64> {
     Some(sign * i64::from(h * 3600 + m * 60))
 }
 
-/// Milliseconds since the epoch, what a JS `Date` holds.
-pub fn to_millis(t: &DateTime<Utc>) -> f64 {
-    t.timestamp_millis() as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

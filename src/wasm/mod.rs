@@ -37,7 +37,6 @@ struct OpSlot {
 /// .wasm has hashbrown already, and a BTreeMap per slot type was 13 KB of it.)
 type Slots<T> = HashMap<u32, T, BuildHasherDefault<DefaultHasher>>;
 
-#[derive(Default)]
 struct Registry<T> {
     next: u32,
     items: Slots<T>,
