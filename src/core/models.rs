@@ -9,7 +9,6 @@ use super::error::{ApiError, Result};
 use super::time::parse_timestamp;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserializer;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 use std::fmt::Write as _;
@@ -309,6 +308,58 @@ pub fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
+/// A JSON value of a kind the visitor does not take, as an error naming both. (serde's default
+/// visitor methods print the value, and printing a float brings f64's Display into the .wasm:
+/// ~10 KB gzip. So every visitor here takes any kind, through `deserialize_any`, and answers
+/// the kinds it does not want with this.)
+fn wrong_kind<'de, V: Visitor<'de>, E: de::Error>(v: &V, got: &str) -> E {
+    E::custom(format_args!(
+        "invalid type: {got}, expected {}",
+        v as &dyn de::Expected
+    ))
+}
+
+/// The visitor methods of the JSON kinds listed, each an error by `wrong_kind`.
+macro_rules! wrong_kinds {
+    ($de:lifetime; $($kind:ident),+) => { $(wrong_kinds!(@ $de; $kind);)+ };
+    (@ $de:lifetime; unit) => {
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "null"))
+        }
+    };
+    (@ $de:lifetime; bool) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "a boolean"))
+        }
+    };
+    (@ $de:lifetime; number) => {
+        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "a number"))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "a number"))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "a number"))
+        }
+    };
+    (@ $de:lifetime; str) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
+            Err(wrong_kind(&self, "a string"))
+        }
+    };
+    (@ $de:lifetime; seq) => {
+        fn visit_seq<A: SeqAccess<$de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
+            Err(wrong_kind(&self, "a list"))
+        }
+    };
+    (@ $de:lifetime; map) => {
+        fn visit_map<A: MapAccess<$de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
+            Err(wrong_kind(&self, "an object"))
+        }
+    };
+}
+
 /// A field's value as checked.
 enum Got {
     Null,
@@ -462,12 +513,13 @@ impl<'de> Visitor<'de> for StrSeed {
     fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
         Ok(())
     }
+    wrong_kinds!('de; unit, bool, number, seq, map);
 }
 
 impl<'de> DeserializeSeed<'de> for StrSeed {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -653,12 +705,13 @@ impl<'de> Visitor<'de> for ObjectSeed<'_> {
         }
         Ok(())
     }
+    wrong_kinds!('de; unit, bool, number, str, seq);
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_map(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -687,12 +740,13 @@ impl<'de> Visitor<'de> for ArraySeed<'_> {
             }
         }
     }
+    wrong_kinds!('de; unit, bool, number, str, map);
 }
 
 impl<'de> DeserializeSeed<'de> for ArraySeed<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_seq(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -741,25 +795,22 @@ pub fn array(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
     Ok(edits)
 }
 
-/// The `items` of an envelope answer, and its `pages` as text.
+/// The `items` of an envelope answer, and its `pages`.
 #[derive(Debug, Default)]
-pub struct Envelope<'a> {
+pub struct Envelope {
     /// The check of `items`; None when the key is absent or null.
     pub items: Option<Edits>,
-    pub pages: Option<&'a str>,
+    pub pages: Option<Value>,
 }
 
 struct EnvelopeSeed(&'static Shape);
 
 impl<'de> Visitor<'de> for EnvelopeSeed {
-    type Value = Envelope<'de>;
+    type Value = Envelope;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut m: A,
-    ) -> std::result::Result<Envelope<'de>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Envelope, A::Error> {
         let mut env = Envelope::default();
         // A repeated key counts once, the last time (as JSON.parse reads it).
         while let Some(key) = m.next_key_seed(KeySeed)? {
@@ -769,7 +820,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
                     let list = m.next_value_seed(OptionalList(ArraySeed(self.0, &mut edits)))?;
                     env.items = list.then_some(edits);
                 }
-                "pages" => env.pages = Some(m.next_value::<&RawValue>()?.get()),
+                "pages" => env.pages = Some(m.next_value::<Value>()?),
                 _ => {
                     m.next_value::<IgnoredAny>()?;
                 }
@@ -777,6 +828,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed {
         }
         Ok(env)
     }
+    wrong_kinds!('de; unit, bool, number, str, seq);
 }
 
 /// A list, or null (false).
@@ -803,10 +855,10 @@ impl<'de> Visitor<'de> for OptionalList<'_> {
 }
 
 /// Checks a body's `items` (a list of `shape`) and reads its `pages`; other keys are skipped.
-pub fn envelope<'a>(status: u16, body: &'a str, shape: &'static Shape) -> Result<Envelope<'a>> {
+pub fn envelope(status: u16, body: &str, shape: &'static Shape) -> Result<Envelope> {
     let mut d = serde_json::Deserializer::from_str(body);
     let env = d
-        .deserialize_map(EnvelopeSeed(shape))
+        .deserialize_any(EnvelopeSeed(shape))
         .and_then(|env| d.end().map(|_| env))
         .map_err(|e| bad(status, e))?;
     Ok(env)
@@ -1229,5 +1281,57 @@ pub(crate) mod tests {
         assert!(!is_json(200, " ").unwrap());
         assert!(is_json(200, "[1]").unwrap());
         assert!(is_json(200, "[1").is_err());
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_names_both_kinds() {
+        let says = |e: Box<ApiError>| {
+            assert_eq!(e.kind.name(), "BadGateway");
+            e.message
+        };
+        for (r, want) in [
+            (
+                object(200, "[]", &APP),
+                "invalid type: a list, expected an object (App)",
+            ),
+            (
+                object(200, "1.5", &APP),
+                "invalid type: a number, expected an object (App)",
+            ),
+            (
+                array(200, "{}", &APP),
+                "invalid type: an object, expected a list of App",
+            ),
+            (
+                array(200, "[null]", &APP),
+                "invalid type: null, expected an object (App)",
+            ),
+            (
+                array(200, "[true]", &APP),
+                "invalid type: a boolean, expected an object (App)",
+            ),
+            (
+                array(200, "[\"x\"]", &APP),
+                "invalid type: a string, expected an object (App)",
+            ),
+        ] {
+            let m = says(r.unwrap_err());
+            assert!(m.contains(want), "{m}");
+        }
+        let m = says(envelope(200, "\"items\"", &APP).unwrap_err());
+        assert!(
+            m.contains("invalid type: a string, expected a JSON object"),
+            "{m}"
+        );
+        let mut app = app_json();
+        app["endpoints"] = json!(["a", 2]);
+        let m = says(out(&APP, &app).unwrap_err());
+        assert!(
+            m.contains("invalid type: a number, expected a list of strings in `endpoints`"),
+            "{m}"
+        );
+        // A list's `pages` is read as any JSON, whatever its kind.
+        let env = envelope(200, r#"{"items": [], "pages": {"a": 1.5}}"#, &APP).unwrap();
+        assert_eq!(env.pages, Some(json!({"a": 1.5})));
     }
 }

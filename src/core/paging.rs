@@ -76,9 +76,9 @@ impl PageCursor {
             PageKind::Events => (&APP_EVENT, false),
         };
         let env = envelope(status, body, shape)?;
-        let pages = match env.pages.map(serde_json::from_str::<Value>) {
-            None | Some(Ok(Value::Null)) => 1.0,
-            Some(Ok(Value::Number(n))) => page_count(&n).ok_or_else(|| {
+        let pages = match &env.pages {
+            None | Some(Value::Null) => 1.0,
+            Some(Value::Number(n)) => page_count(n).ok_or_else(|| {
                 ApiError::bad_response(status, format!("\"pages\" is not a page count: {n}"))
             })?,
             Some(_) => return Err(ApiError::bad_response(status, "\"pages\" is not a number")),

@@ -143,9 +143,11 @@ fn finite_number(text: &str) -> Option<f64> {
         json.push('e');
         json.push_str(exp);
     }
-    // from_str, not from_slice: the .wasm has serde_json's reader of `&str` already.
-    serde_json::from_str::<f64>(&json)
+    // serde_json's number reader, as `from_str::<f64>` uses it, without the visitor machinery
+    // whose type errors bring float formatting into the .wasm.
+    json.parse::<serde_json::Number>()
         .ok()
+        .and_then(|n| n.as_f64())
         .filter(|v| v.is_finite())
 }
 
