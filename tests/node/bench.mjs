@@ -5,8 +5,9 @@
 //   - no network: the package with a `fetch` option answering canned bodies vs the plain path on the
 //     same canned bodies, so the figure is the client's own CPU time per call;
 //   - headless Chromium: the package (pkg/web.js) vs plain fetch, in the same page.
-// Runs are interleaved (every client once per round, in a rotating order) so that the noise of a shared
-// machine hits all of them alike; each figure is the median over the rounds. Nothing asserts a time:
+// Runs are interleaved (every client once per round, in a rotating order; the no-network clients take
+// turns in slices of calls within the round) so that the noise of a shared machine hits all of them
+// alike; each figure is the median over the rounds. Nothing asserts a time:
 // it prints one table and writes test-output/bench.json.
 // BENCH_RUNS (default 7) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
 import { spawn } from 'node:child_process';
@@ -156,38 +157,62 @@ function cpuBench(bodies) {
   });
   const getUrl = `${V2}/${APP_ID}`;
   const listUrl = `${V2}?${LIST_Q}&page=1`;
-  // Time and process CPU time (all threads, so GC helpers count) per call, in µs.
-  const loop = async (k, fn) => {
-    const u0 = process.cpuUsage();
-    const t0 = performance.now();
-    let n = 0;
-    for (let i = 0; i < k; i++) n += await fn();
-    const u = process.cpuUsage(u0);
-    return { us: ((performance.now() - t0) * 1000) / k, cpuUs: (u.user + u.system) / k, n };
-  };
   return {
-    pkgGet: () => loop(CPU_GETS, async () => ((await c.apps.get(APP_ID)).created_at instanceof Date ? 1 : 0)),
-    plainGet: () => loop(CPU_GETS, async () => {
-      const b = dates(await (await canned(getUrl, { headers })).json());
-      return b.created_at instanceof Date ? 1 : 0;
+    get: sliced(CPU_GETS, 50, {
+      pkg: async () => ((await c.apps.get(APP_ID)).created_at instanceof Date ? 1 : 0),
+      plain: async () => (dates(await (await canned(getUrl, { headers })).json()).created_at instanceof Date ? 1 : 0),
+      parse: async () => (dates(JSON.parse(bodies.get)).created_at instanceof Date ? 1 : 0),
     }),
-    parseGet: () => loop(CPU_GETS, async () => (dates(JSON.parse(bodies.get)).created_at instanceof Date ? 1 : 0)),
-    pkgList: () => loop(CPU_PAGES, async () => {
-      let n = 0;
-      for await (const a of c.apps.list()) if (a.created_at instanceof Date) n++;
-      return n;
-    }),
-    plainList: () => loop(CPU_PAGES, async () => {
-      let n = 0;
-      for (const a of (await (await canned(listUrl, { headers })).json()).items) if (dates(a).created_at instanceof Date) n++;
-      return n;
-    }),
-    parseList: () => loop(CPU_PAGES, async () => {
-      let n = 0;
-      for (const a of JSON.parse(bodies.list).items) if (dates(a).created_at instanceof Date) n++;
-      return n;
+    list: sliced(CPU_PAGES, 10, {
+      pkg: async () => {
+        let n = 0;
+        for await (const a of c.apps.list()) if (a.created_at instanceof Date) n++;
+        return n;
+      },
+      plain: async () => {
+        let n = 0;
+        for (const a of (await (await canned(listUrl, { headers })).json()).items) if (dates(a).created_at instanceof Date) n++;
+        return n;
+      },
+      parse: async () => {
+        let n = 0;
+        for (const a of JSON.parse(bodies.list).items) if (dates(a).created_at instanceof Date) n++;
+        return n;
+      },
     }),
   };
+}
+
+// The clients of a no-network measure take turns in slices of `slice` calls, `calls` each per round, so
+// that they sample the same moments: this machine's speed changes within a second (a client run whole,
+// ~0.1 s, could land in a fast moment and its baseline in a slow one). Each client's function returns
+// its share of the round: time and process CPU time (all threads, so GC helpers count) per call, in µs.
+function sliced(calls, slice, fns) {
+  const names = Object.keys(fns);
+  let round = null;
+  const runRound = async () => {
+    const us = Object.fromEntries(names.map((w) => [w, 0]));
+    const cpuUs = { ...us };
+    const n = { ...us };
+    for (let s = 0; s * slice < calls; s++) {
+      for (let j = 0; j < names.length; j++) {
+        const who = names[(s + j) % names.length]; // rotating, so no client always follows another
+        const u0 = process.cpuUsage();
+        const t0 = performance.now();
+        for (let i = 0; i < slice; i++) n[who] += await fns[who]();
+        us[who] += (performance.now() - t0) * 1000;
+        const u = process.cpuUsage(u0);
+        cpuUs[who] += u.user + u.system;
+      }
+    }
+    return Object.fromEntries(names.map((w) => [w, { us: us[w] / calls, cpuUs: cpuUs[w] / calls, n: n[w] }]));
+  };
+  // The round's first client to be asked runs it; the others take their share of the same run.
+  return Object.fromEntries(names.map((who) => [who, async () => {
+    if (!round || round.taken.has(who)) round = { result: runRound(), taken: new Set() };
+    round.taken.add(who);
+    return (await round.result)[who];
+  }]));
 }
 
 // ---- the Python SDK: a worker process answering one JSON line per command --------------------------
@@ -295,8 +320,8 @@ try {
   const bodies = await cannedBodies();
   const cpu = cpuBench(bodies);
   const measures = [
-    measure('cpu get', 'µs/call', (r) => r.us, { pkg: cpu.pkgGet, plain: cpu.plainGet, parse: cpu.parseGet }),
-    measure('cpu list page', 'µs/page', (r) => r.us, { pkg: cpu.pkgList, plain: cpu.plainList, parse: cpu.parseList }),
+    measure('cpu get', 'µs/call', (r) => r.us, cpu.get),
+    measure('cpu list page', 'µs/page', (r) => r.us, cpu.list),
   ];
   let sdk;
   let chromium;
