@@ -5,9 +5,9 @@
 //   - no network: the package with a `fetch` option answering canned bodies vs the plain path on the
 //     same canned bodies, so the figure is the client's own CPU time per call;
 //   - headless Chromium: the package (pkg/web.js) vs plain fetch, in the same page.
-// Runs are interleaved (every client once per round, in a rotating order; the no-network clients take
-// turns in slices of calls within the round) so that the noise of a shared machine hits all of them
-// alike; each figure is the median over the rounds. Nothing asserts a time:
+// Runs are interleaved (every client once per round, in a rotating order; the no-network clients and
+// Node's gets take turns in slices of calls within the round) so that the noise of a shared machine hits
+// all of them alike; each figure is the median over the rounds. Nothing asserts a time:
 // it prints one table and writes test-output/bench.json.
 // BENCH_RUNS (default 7) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
 import { spawn } from 'node:child_process';
@@ -78,23 +78,24 @@ const node = {
     }
     return { ms: performance.now() - t0, count: n };
   },
-  async pkgGet() {
+  // `k` sequential gets: their times in ms.
+  async pkgGet(k) {
     const times = [];
-    for (let i = 0; i < GETS; i++) {
+    for (let i = 0; i < k; i++) {
       const t0 = performance.now();
       await client.apps.get(APP_ID);
       times.push(performance.now() - t0);
     }
-    return { times };
+    return times;
   },
-  async plainGet() {
+  async plainGet(k) {
     const times = [];
-    for (let i = 0; i < GETS; i++) {
+    for (let i = 0; i < k; i++) {
       const t0 = performance.now();
       dates(await (await fetch(`${V2}/${APP_ID}`, { headers })).json());
       times.push(performance.now() - t0);
     }
-    return { times };
+    return times;
   },
   async pkgEvents() {
     const t0 = performance.now();
@@ -189,8 +190,7 @@ function cpuBench(bodies) {
 // its share of the round: time and process CPU time (all threads, so GC helpers count) per call, in µs.
 function sliced(calls, slice, fns) {
   const names = Object.keys(fns);
-  let round = null;
-  const runRound = async () => {
+  return shared(names, async () => {
     const us = Object.fromEntries(names.map((w) => [w, 0]));
     const cpuUs = { ...us };
     const n = { ...us };
@@ -206,8 +206,29 @@ function sliced(calls, slice, fns) {
       }
     }
     return Object.fromEntries(names.map((w) => [w, { us: us[w] / calls, cpuUs: cpuUs[w] / calls, n: n[w] }]));
-  };
-  // The round's first client to be asked runs it; the others take their share of the same run.
+  });
+}
+
+// The same for sequential gets over the network: `fns[who](k)` makes k gets and answers their times;
+// each client's share of the round is `{ times }` of all its gets.
+function slicedGets(calls, slice, fns) {
+  const names = Object.keys(fns);
+  return shared(names, async () => {
+    const times = Object.fromEntries(names.map((w) => [w, []]));
+    for (let s = 0; s * slice < calls; s++) {
+      for (let j = 0; j < names.length; j++) {
+        const who = names[(s + j) % names.length];
+        times[who].push(...await fns[who](slice));
+      }
+    }
+    return Object.fromEntries(names.map((w) => [w, { times: times[w] }]));
+  });
+}
+
+// Per-client functions over one round's run: the round's first client to be asked runs it, the
+// others take their share of the same run.
+function shared(names, runRound) {
+  let round = null;
   return Object.fromEntries(names.map((who) => [who, async () => {
     if (!round || round.taken.has(who)) round = { result: runRound(), taken: new Set() };
     round.taken.add(who);
@@ -236,7 +257,7 @@ async function startSdk() {
   return {
     version: ready.sdk,
     list: async () => ask('list alpha'),
-    get: async () => { const r = await ask(`get ${APP_ID} ${GETS}`); return { times: r.times_ms }; },
+    get: async (k) => (await ask(`get ${APP_ID} ${k}`)).times_ms,
     events: async () => ask(`events ${APP_ID}`),
     logs: async () => ask(`logs ${APP_ID}`),
   };
@@ -329,7 +350,7 @@ try {
     sdk = await startSdk();
     chromium = await startChromium();
     measures.push(
-      measure('get p50', 'ms', p50Of, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get }),
+      measure('get p50', 'ms', p50Of, slicedGets(GETS, 10, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get })),
       measure('list', 'apps/s', perS('count'), { pkg: node.pkgList, plain: node.plainList, sdk: sdk.list }),
       measure('getEvents', 'events/s', perS('count'), { pkg: node.pkgEvents, plain: node.plainEvents, sdk: sdk.events }),
       measure('logs', 'MiB/s', mibPerS, { pkg: node.pkgLogs, lines: node.pkgLogLines, ws: node.wsLogs, sdk: sdk.logs }),
