@@ -194,17 +194,14 @@ function sliced(calls, slice, fns) {
     const us = Object.fromEntries(names.map((w) => [w, 0]));
     const cpuUs = { ...us };
     const n = { ...us };
-    for (let s = 0; s * slice < calls; s++) {
-      for (let j = 0; j < names.length; j++) {
-        const who = names[(s + j) % names.length]; // rotating, so no client always follows another
-        const u0 = process.cpuUsage();
-        const t0 = performance.now();
-        for (let i = 0; i < slice; i++) n[who] += await fns[who]();
-        us[who] += (performance.now() - t0) * 1000;
-        const u = process.cpuUsage(u0);
-        cpuUs[who] += u.user + u.system;
-      }
-    }
+    await turns(calls, slice, names, async (who) => {
+      const u0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < slice; i++) n[who] += await fns[who]();
+      us[who] += (performance.now() - t0) * 1000;
+      const u = process.cpuUsage(u0);
+      cpuUs[who] += u.user + u.system;
+    });
     return Object.fromEntries(names.map((w) => [w, { us: us[w] / calls, cpuUs: cpuUs[w] / calls, n: n[w] }]));
   });
 }
@@ -215,14 +212,17 @@ function slicedGets(calls, slice, fns) {
   const names = Object.keys(fns);
   return shared(names, async () => {
     const times = Object.fromEntries(names.map((w) => [w, []]));
-    for (let s = 0; s * slice < calls; s++) {
-      for (let j = 0; j < names.length; j++) {
-        const who = names[(s + j) % names.length];
-        times[who].push(...await fns[who](slice));
-      }
-    }
+    await turns(calls, slice, names, async (who) => { times[who].push(...await fns[who](slice)); });
     return Object.fromEntries(names.map((w) => [w, { times: times[w] }]));
   });
+}
+
+// `calls / slice` turns of each client, one after another, in a rotating order so that no client
+// always follows another.
+async function turns(calls, slice, names, turn) {
+  for (let s = 0; s * slice < calls; s++) {
+    for (let j = 0; j < names.length; j++) await turn(names[(s + j) % names.length]);
+  }
 }
 
 // Per-client functions over one round's run: the round's first client to be asked runs it, the
