@@ -310,7 +310,7 @@ pub fn quoted(s: &str) -> String {
 
 /// A JSON value of a kind the visitor does not take, as an error naming both. (serde's default
 /// visitor methods print the value, and printing a float brings f64's Display into the .wasm:
-/// ~10 KB gzip. So every visitor here takes any kind, through `deserialize_any`, and answers
+/// ~13 KB gzip. So every visitor here takes any kind, through `deserialize_any`, and answers
 /// the kinds it does not want with this.)
 fn wrong_kind<'de, V: Visitor<'de>, E: de::Error>(v: &V, got: &str) -> E {
     E::custom(format_args!(
