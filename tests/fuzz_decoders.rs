@@ -8,7 +8,7 @@ use apolo_apps::core::config::ServerConfig;
 use apolo_apps::core::configure::undefined_input_fields;
 use apolo_apps::core::error::ApiError;
 use apolo_apps::core::models::{
-    array, envelope, items, object, parse_body, template_detail, template_input,
+    array, envelope, is_json, items, object, parse_body, template_detail, template_input,
     template_summaries, Edits, SHAPES,
 };
 use apolo_apps::core::paging::{PageCursor, PageKind, MAX_PAGES};
@@ -469,7 +469,66 @@ fn value_decoders(status: u16, text: &str) {
     }
 }
 
+/// JSON text with one small change (a token or near miss put in, or put in place of a
+/// character), where grammar mistakes are likely; or unchanged.
+fn near_json() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(
+        &[
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u00", "\\ud800", "\\udc00", "\\x", "0",
+            "01", "-", ".", "1.", "e", "E", "+", "e+1", "tru", "nul", " ", "\n", "\u{1}", "\u{7f}",
+            "\u{a0}", "\u{feff}", "x", "",
+        ][..],
+    );
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        number().prop_map(J::Num),
+        prop::sample::select(&["", "a", "é", "a\"b", "\\", "\n", "🦀"][..])
+            .prop_map(|s| J::Str(s.into())),
+    ];
+    let tree = leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(J::Arr),
+            prop::collection::vec((prop::sample::select(&["a", "", "é"][..]), inner), 0..6)
+                .prop_map(|f| J::Obj(f.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    });
+    (tree, any::<prop::sample::Index>(), piece, 0..3u8).prop_map(|(j, at, piece, how)| {
+        let mut t = j.text();
+        let mut i = at.index(t.len() + 1);
+        while !t.is_char_boundary(i) {
+            i -= 1;
+        }
+        if how == 1 {
+            if let Some(c) = t[i..].chars().next() {
+                t.replace_range(i..i + c.len_utf8(), "");
+            }
+        }
+        if how < 2 {
+            t.insert_str(i, piece);
+        }
+        t
+    })
+}
+
+/// The checker's own JSON reader takes what serde_json takes (RFC 8259, nesting to 128), and
+/// also lone surrogates in `\u` escapes, as JSON.parse does.
+fn same_grammar(status: u16, text: &str) {
+    if text.trim().is_empty() {
+        return;
+    }
+    let ours = is_json(status, text);
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => assert!(ours.is_ok(), "{text:?}: {:?}", ours.unwrap_err().message),
+        Err(e) => assert!(
+            ours.is_err() || e.to_string().contains("surrogate"),
+            "{text:?}: serde_json says {e}"
+        ),
+    }
+}
+
 fn text_decoders(status: u16, text: &str) {
+    same_grammar(status, text);
     value_decoders(status, text);
     for kind in [PageKind::Apps, PageKind::Events] {
         let mut c = PageCursor::new(kind, "http://h/x".into(), vec![], vec![]);
@@ -511,6 +570,11 @@ proptest! {
     #[test]
     fn any_json(body in body(), status in status()) {
         text_decoders(status, &body);
+    }
+
+    #[test]
+    fn the_grammar_is_json_s(text in near_json()) {
+        same_grammar(200, &text);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod configure;
 pub mod error;
+pub mod json;
 pub mod models;
 pub mod ops;
 pub mod paging;

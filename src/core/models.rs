@@ -6,10 +6,10 @@
 //! Unknown keys stay as the server sent them.
 
 use super::error::{ApiError, Result};
+use super::json::{self, Fail, Key, Kind, Number, Read, Reader};
 use super::time::parse_timestamp;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserializer;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -212,15 +212,15 @@ impl Shape {
             .collect()
     }
 
-    fn index(&self, key: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.key == key)
+    fn index(&self, key: &[u8]) -> Option<usize> {
+        self.fields.iter().position(|f| f.key.as_bytes() == key)
     }
 
     /// `index`, trying `hint` first: the objects of one list usually list their keys in the
     /// same order, so the field at a key's position in the previous object is most often it.
-    fn index_at(&self, key: &str, hint: &mut u8) -> Option<usize> {
+    fn index_at(&self, key: &[u8], hint: &mut u8) -> Option<usize> {
         if let Some(f) = self.fields.get(usize::from(*hint)) {
-            if f.key == key {
+            if f.key.as_bytes() == key {
                 return Some(usize::from(*hint));
             }
         }
@@ -264,7 +264,7 @@ impl Edits {
 
     /// Whether the checked single object has a non-null `key`.
     pub fn has(&self, key: &str) -> bool {
-        let i = self.shape.and_then(|s| s.index(key));
+        let i = self.shape.and_then(|s| s.index(key.as_bytes()));
         i.is_some_and(|i| self.present & (1 << i) != 0)
     }
 
@@ -308,58 +308,6 @@ pub fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-/// A JSON value of a kind the visitor does not take, as an error naming both. (serde's default
-/// visitor methods print the value, and printing a float brings f64's Display into the .wasm:
-/// ~13 KB gzip. So every visitor here takes any kind, through `deserialize_any`, and answers
-/// the kinds it does not want with this.)
-fn wrong_kind<'de, V: Visitor<'de>, E: de::Error>(v: &V, got: &str) -> E {
-    E::custom(format_args!(
-        "invalid type: {got}, expected {}",
-        v as &dyn de::Expected
-    ))
-}
-
-/// The visitor methods of the JSON kinds listed, each an error by `wrong_kind`.
-macro_rules! wrong_kinds {
-    ($de:lifetime; $($kind:ident),+) => { $(wrong_kinds!(@ $de; $kind);)+ };
-    (@ $de:lifetime; unit) => {
-        fn visit_unit<E: de::Error>(self) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "null"))
-        }
-    };
-    (@ $de:lifetime; bool) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "a boolean"))
-        }
-    };
-    (@ $de:lifetime; number) => {
-        fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "a number"))
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "a number"))
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "a number"))
-        }
-    };
-    (@ $de:lifetime; str) => {
-        fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<Self::Value, E> {
-            Err(wrong_kind(&self, "a string"))
-        }
-    };
-    (@ $de:lifetime; seq) => {
-        fn visit_seq<A: SeqAccess<$de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
-            Err(wrong_kind(&self, "a list"))
-        }
-    };
-    (@ $de:lifetime; map) => {
-        fn visit_map<A: MapAccess<$de>>(self, _: A) -> std::result::Result<Self::Value, A::Error> {
-            Err(wrong_kind(&self, "an object"))
-        }
-    };
-}
-
 /// A field's value as checked.
 enum Got {
     Null,
@@ -369,394 +317,276 @@ enum Got {
     Text(String),
 }
 
-/// Checks one field's value against its type.
-struct FieldSeed<'c> {
-    field: &'static Field,
-    path: &'c Path<'c>,
-    edits: &'c mut Edits,
-    /// Keep a string's text (an alias).
-    keep: bool,
+/// "invalid type: …, expected …" for the next value, of kind `got`: read first, so that
+/// text that is not JSON says so.
+fn wrong(r: &mut Reader, got: Kind, expected: fmt::Arguments) -> Box<Fail> {
+    match r.skip() {
+        Err(e) => e,
+        Ok(()) => r.at(format!("invalid type: {}, expected {expected}", got.name())),
+    }
 }
 
-impl<'de> Visitor<'de> for FieldSeed<'_> {
-    type Value = Got;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{} in `{}`", self.what(), self.field.key)
+fn what(ty: Ty) -> &'static str {
+    match ty {
+        Str => "a string",
+        Int => "an integer",
+        Time => "a timestamp string",
+        Strings => "a list of strings",
+        Any => "JSON",
+        AnyList => "a list",
+        List(_) => "a list of objects",
     }
+}
 
-    fn visit_unit<E: de::Error>(self) -> std::result::Result<Got, E> {
-        match self.field.need {
-            Required => Err(E::custom(format!("`{}` is null", self.field.key))),
-            _ => Ok(Got::Null),
+/// Checks one field's value against its type (`keep`: keep a string's text, for an alias).
+fn check_field(
+    r: &mut Reader,
+    field: &'static Field,
+    path: &Path,
+    edits: &mut Edits,
+    keep: bool,
+) -> Read<Got> {
+    let key = field.key;
+    let kind = r.peek()?;
+    Ok(match (kind, field.ty) {
+        (Kind::Null, _) => {
+            r.literal()?;
+            if matches!(field.need, Required) {
+                return Err(r.at(format!("`{key}` is null")));
+            }
+            Got::Null
         }
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Got, E> {
-        match self.field.ty {
-            Str if self.keep => Ok(Got::Text(s.to_string())),
-            Str | Any => Ok(Got::Value),
-            Time => match parse_timestamp(s) {
-                Some(t) => Ok(Got::Time(t.timestamp_millis())),
-                None => Err(E::custom(format!(
-                    "`{}` is not a timestamp: {}",
-                    self.field.key,
-                    quoted(s)
-                ))),
-            },
-            _ => Err(self.wrong("a string")),
+        (Kind::Str, Str) if keep => Got::Text(String::from_utf8_lossy(&r.string()?).into_owned()),
+        (Kind::Str, Str | Any) => {
+            r.skip_string()?;
+            Got::Value
         }
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<Got, E> {
-        match self.field.ty {
-            Int | Any => Ok(Got::Value),
-            _ => Err(self.wrong("a number")),
-        }
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Got, E> {
-        match self.field.ty {
-            Int if i64::try_from(v).is_ok() => Ok(Got::Value),
-            Any => Ok(Got::Value),
-            _ => Err(self.wrong("a number")),
-        }
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Got, E> {
-        match self.field.ty {
-            Any => Ok(Got::Value),
-            _ => Err(self.wrong("a number")),
-        }
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Got, E> {
-        match self.field.ty {
-            Any => Ok(Got::Value),
-            _ => Err(self.wrong("a boolean")),
-        }
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Got, A::Error> {
-        if !matches!(self.field.ty, Any) {
-            return Err(self.wrong("an object"));
-        }
-        while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Got::Value)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Got, A::Error> {
-        match self.field.ty {
-            Any | AnyList => while s.next_element::<IgnoredAny>()?.is_some() {},
-            Strings => while s.next_element_seed(StrSeed(self.field.key))?.is_some() {},
-            List(shape) => {
-                let mut order = [u8::MAX; 32];
-                for i in 0.. {
-                    let at = Path::In(self.path, self.field.key, i);
-                    let seed = ObjectSeed {
-                        shape,
-                        path: &at,
-                        edits: &mut *self.edits,
-                        top: false,
-                        order: &mut order,
-                    };
-                    if s.next_element_seed(seed)?.is_none() {
-                        break;
-                    }
+        (Kind::Str, Time) => {
+            let bytes = r.string()?;
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(&bytes),
+            };
+            match parse_timestamp(&text) {
+                Some(t) => Got::Time(t.timestamp_millis()),
+                None => {
+                    let q = quoted(&text);
+                    return Err(r.at(format!("`{key}` is not a timestamp: {q}")));
                 }
             }
-            _ => return Err(self.wrong("a list")),
         }
-        Ok(Got::Value)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for FieldSeed<'_> {
-    type Value = Got;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Got, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl FieldSeed<'_> {
-    fn what(&self) -> &'static str {
-        match self.field.ty {
-            Str => "a string",
-            Int => "an integer",
-            Time => "a timestamp string",
-            Strings => "a list of strings",
-            Any => "JSON",
-            AnyList => "a list",
-            List(_) => "a list of objects",
+        (Kind::Number, Int) => match r.number()? {
+            Number::Int(_) => Got::Value,
+            Number::Other => return Err(r.at(format!("`{key}` is a number, not an integer"))),
+        },
+        (Kind::Number | Kind::Bool | Kind::Object | Kind::List, Any) | (Kind::List, AnyList) => {
+            r.skip()?;
+            Got::Value
         }
-    }
-
-    /// The field holds `got` instead of its type. (Not serde's `invalid_type`: its message
-    /// prints the value, and printing a float brings f64's Display into the .wasm.)
-    fn wrong<E: de::Error>(&self, got: &str) -> E {
-        E::custom(format!(
-            "`{}` is {got}, not {}",
-            self.field.key,
-            self.what()
-        ))
-    }
-}
-
-/// One string of a list of strings.
-struct StrSeed(&'static str);
-
-impl<'de> Visitor<'de> for StrSeed {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a list of strings in `{}`", self.0)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
-        Ok(())
-    }
-    wrong_kinds!('de; unit, bool, number, seq, map);
-}
-
-impl<'de> DeserializeSeed<'de> for StrSeed {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// A key, borrowed from the body unless it had escapes.
-struct KeySeed;
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = KeyText<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> std::result::Result<KeyText<'de>, E> {
-        Ok(KeyText::Borrowed(s))
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<KeyText<'de>, E> {
-        Ok(KeyText::Owned(s.to_string()))
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = KeyText<'de>;
-    fn deserialize<D: Deserializer<'de>>(
-        self,
-        d: D,
-    ) -> std::result::Result<KeyText<'de>, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-enum KeyText<'a> {
-    Borrowed(&'a str),
-    Owned(String),
-}
-
-impl KeyText<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            KeyText::Borrowed(s) => s,
-            KeyText::Owned(s) => s,
+        (Kind::List, Strings) => {
+            r.open_list();
+            let mut first = true;
+            while r.item(first)? {
+                first = false;
+                match r.peek()? {
+                    Kind::Str => r.skip_string()?,
+                    k => return Err(wrong(r, k, format_args!("a list of strings in `{key}`"))),
+                }
+            }
+            Got::Value
         }
-    }
-}
-
-/// Checks one object against its model, noting its timestamps and edits.
-struct ObjectSeed<'c> {
-    shape: &'static Shape,
-    path: &'c Path<'c>,
-    edits: &'c mut Edits,
-    /// A value or list item (its timestamps are revived), not a nested object.
-    top: bool,
-    /// The field found at each key position in the previous object of the list.
-    order: &'c mut Order,
+        (Kind::List, List(shape)) => {
+            r.open_list();
+            let mut order = [u8::MAX; 32];
+            let mut i = 0;
+            while r.item(i == 0)? {
+                let at = Path::In(path, key, i);
+                check_object(r, shape, &at, edits, false, &mut order)?;
+                i += 1;
+            }
+            Got::Value
+        }
+        _ => {
+            r.skip()?;
+            let (got, want) = (kind.name(), what(field.ty));
+            return Err(r.at(format!("`{key}` is {got}, not {want}")));
+        }
+    })
 }
 
 type Order = [u8; 32];
 
-impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "an object ({})", self.shape.name)
+/// Checks one object against its model, noting its timestamps and edits. `top`: a value or
+/// list item (its timestamps are revived), not a nested object. `order`: the field found at
+/// each key position in the previous object of the list.
+fn check_object(
+    r: &mut Reader,
+    shape: &'static Shape,
+    path: &Path,
+    edits: &mut Edits,
+    top: bool,
+    order: &mut Order,
+) -> Read<()> {
+    match r.peek()? {
+        Kind::Object => r.open_object(),
+        k => return Err(wrong(r, k, format_args!("an object ({})", shape.name))),
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<(), A::Error> {
-        let ObjectSeed {
-            shape,
-            path,
-            edits,
-            top,
-            order,
-        } = self;
-        let (mut seen, mut non_null) = (0u32, 0u32);
-        let mut times = [None; MAX_TIMES];
-        // The alias: seen at all, and its string.
-        let mut alias: Option<Option<String>> = None;
-        let mut nested: Vec<(usize, String)> = Vec::new();
-        let mut pos = 0;
-        while let Some(key) = m.next_key_seed(KeySeed)? {
-            let k = key.as_str();
-            let hint = order.get_mut(pos);
-            pos += 1;
-            let found = match hint {
-                Some(h) => shape.index_at(k, h),
-                None => shape.index(k),
-            };
-            let (i, keep) = match found {
-                Some(i) => (i, false),
-                None => match shape.aliases.first() {
-                    Some((from, to)) if *from == k => match shape.index(to) {
-                        Some(i) => (i, true),
-                        None => {
-                            m.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    },
-                    _ => {
-                        m.next_value::<IgnoredAny>()?;
+    let (mut seen, mut non_null) = (0u32, 0u32);
+    let mut times = [None; MAX_TIMES];
+    // The alias: seen at all, and its string.
+    let mut alias: Option<Option<String>> = None;
+    let mut nested: Vec<(usize, String)> = Vec::new();
+    let mut pos = 0;
+    loop {
+        let hint = order
+            .get(pos)
+            .and_then(|&h| shape.fields.get(usize::from(h)));
+        let key = r.key_or(pos == 0, hint.map_or(&[][..], |f| f.key.as_bytes()))?;
+        let slot = order.get_mut(pos);
+        pos += 1;
+        let k = match &key {
+            Key::End => break,
+            Key::Hint => &[][..],
+            Key::Text(k) => &**k,
+        };
+        let found = match (&key, slot) {
+            (Key::Hint, Some(h)) => Some(usize::from(*h)),
+            (_, Some(h)) => shape.index_at(k, h),
+            (_, None) => shape.index(k),
+        };
+        let (i, keep) = match found {
+            Some(i) => (i, false),
+            None => match shape.aliases.first() {
+                Some((from, to)) if from.as_bytes() == k => match shape.index(to.as_bytes()) {
+                    Some(i) => (i, true),
+                    None => {
+                        r.skip()?;
                         continue;
                     }
                 },
-            };
-            let field = &shape.fields[i];
-            // A nested list's edits are kept aside until the object ends: if its key comes
-            // again, JS keeps only the last list, and only that one's edits may apply.
-            let outer = matches!(field.ty, List(_)).then(|| std::mem::take(&mut edits.fixes));
-            let got = m.next_value_seed(FieldSeed {
-                field,
-                path,
-                edits: &mut *edits,
-                keep,
+                _ => {
+                    r.skip()?;
+                    continue;
+                }
+            },
+        };
+        let field = &shape.fields[i];
+        // A nested list's edits are kept aside until the object ends: if its key comes
+        // again, JS keeps only the last list, and only that one's edits may apply.
+        let outer = matches!(field.ty, List(_)).then(|| std::mem::take(&mut edits.fixes));
+        // Most fields are strings: checked here without the general dispatch.
+        let got = if matches!(field.ty, Str) && !keep && r.peek()? == Kind::Str {
+            r.skip_string().map(|_| Got::Value)
+        } else {
+            check_field(r, field, path, edits, keep)
+        };
+        if let Some(outer) = outer {
+            let inner = std::mem::replace(&mut edits.fixes, outer);
+            nested.retain(|(f, _)| *f != i);
+            nested.push((i, inner));
+        }
+        let got = got?;
+        if keep {
+            alias = Some(match got {
+                Got::Text(t) => Some(t),
+                _ => None,
             });
-            if let Some(outer) = outer {
-                let inner = std::mem::replace(&mut edits.fixes, outer);
-                nested.retain(|(f, _)| *f != i);
-                nested.push((i, inner));
-            }
-            let got = got?;
-            if keep {
-                alias = Some(match got {
-                    Got::Text(t) => Some(t),
-                    _ => None,
-                });
-                continue;
-            }
-            // A repeated key counts once, the last time (as JSON.parse reads it).
-            seen |= 1 << i;
-            non_null &= !(1 << i);
-            if !matches!(got, Got::Null) {
+            continue;
+        }
+        // A repeated key counts once, the last time (as JSON.parse reads it).
+        seen |= 1 << i;
+        non_null &= !(1 << i);
+        if !matches!(got, Got::Null) {
+            non_null |= 1 << i;
+        }
+        if let Got::Time(ms) = got {
+            times[shape.time_slot(i)] = Some(ms);
+        } else if matches!(field.ty, Time) {
+            times[shape.time_slot(i)] = None;
+        }
+    }
+    for (_, inner) in nested.into_iter().filter(|(_, f)| !f.is_empty()) {
+        if !edits.fixes.is_empty() {
+            edits.fixes.push(',');
+        }
+        edits.fixes.push_str(&inner);
+    }
+    let mut at: Option<String> = None;
+    let mut fix = |edits: &mut Edits, key: &str, json: Option<&str>| {
+        let p = at.get_or_insert_with(|| path.text());
+        edits.fix(p, key, json);
+    };
+    if let Some(value) = alias {
+        let (from, to) = shape.aliases[0];
+        fix(edits, from, None);
+        if let (Some(i), Some(text)) = (shape.index(to.as_bytes()), value) {
+            if non_null & (1 << i) == 0 {
+                fix(edits, to, Some(&quoted(&text)));
+                seen |= 1 << i;
                 non_null |= 1 << i;
             }
-            if let Got::Time(ms) = got {
-                times[shape.time_slot(i)] = Some(ms);
-            } else if matches!(field.ty, Time) {
-                times[shape.time_slot(i)] = None;
-            }
         }
-        for (_, inner) in nested.into_iter().filter(|(_, f)| !f.is_empty()) {
-            if !edits.fixes.is_empty() {
-                edits.fixes.push(',');
-            }
-            edits.fixes.push_str(&inner);
-        }
-        let mut at: Option<String> = None;
-        let mut fix = |edits: &mut Edits, key: &str, json: Option<&str>| {
-            let p = at.get_or_insert_with(|| path.text());
-            edits.fix(p, key, json);
-        };
-        if let Some(value) = alias {
-            let (from, to) = shape.aliases[0];
-            fix(edits, from, None);
-            if let (Some(i), Some(text)) = (shape.index(to), value) {
-                if non_null & (1 << i) == 0 {
-                    fix(edits, to, Some(&quoted(&text)));
-                    seen |= 1 << i;
-                    non_null |= 1 << i;
-                }
-            }
-        }
-        for (i, field) in shape.fields.iter().enumerate() {
-            let bit = 1 << i;
-            match field.need {
-                Required | Nullable if seen & bit == 0 => {
-                    return Err(de::Error::custom(format!("missing field `{}`", field.key)));
-                }
-                Optional if seen & bit == 0 => fix(edits, field.key, Some("null")),
-                OrEmpty if non_null & bit == 0 => fix(
-                    edits,
-                    field.key,
-                    Some(if matches!(field.ty, Str) {
-                        "\"\""
-                    } else {
-                        "[]"
-                    }),
-                ),
-                _ => {}
-            }
-        }
-        if top {
-            let n = shape.time_slot(shape.fields.len());
-            edits.times.extend_from_slice(&times[..n]);
-            edits.count += 1;
-            edits.present = non_null;
-        }
-        Ok(())
     }
-    wrong_kinds!('de; unit, bool, number, str, seq);
+    for (i, field) in shape.fields.iter().enumerate() {
+        let bit = 1 << i;
+        match field.need {
+            Required | Nullable if seen & bit == 0 => {
+                return Err(r.at(format!("missing field `{}`", field.key)));
+            }
+            Optional if seen & bit == 0 => fix(edits, field.key, Some("null")),
+            OrEmpty if non_null & bit == 0 => fix(
+                edits,
+                field.key,
+                Some(if matches!(field.ty, Str) {
+                    "\"\""
+                } else {
+                    "[]"
+                }),
+            ),
+            _ => {}
+        }
+    }
+    if top {
+        let n = shape.time_slot(shape.fields.len());
+        edits.times.extend_from_slice(&times[..n]);
+        edits.count += 1;
+        edits.present = non_null;
+    }
+    Ok(())
 }
 
-impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_any(self)
+/// Checks a list of `shape` objects.
+fn check_list(r: &mut Reader, shape: &'static Shape, edits: &mut Edits) -> Read<()> {
+    match r.peek()? {
+        Kind::List => r.open_list(),
+        k => return Err(wrong(r, k, format_args!("a list of {}", shape.name))),
     }
+    let mut order = [u8::MAX; 32];
+    let mut first = true;
+    while r.item(first)? {
+        first = false;
+        let path = Path::Item(edits.count);
+        check_object(r, shape, &path, edits, true, &mut order)?;
+    }
+    Ok(())
 }
 
-/// Checks an array of `shape` objects.
-struct ArraySeed<'c>(&'static Shape, &'c mut Edits);
-
-impl<'de> Visitor<'de> for ArraySeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "a list of {}", self.0.name)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<(), A::Error> {
-        let ArraySeed(shape, edits) = self;
-        let mut order = [u8::MAX; 32];
-        loop {
-            let path = Path::Item(edits.count);
-            let seed = ObjectSeed {
-                shape,
-                path: &path,
-                edits: &mut *edits,
-                top: true,
-                order: &mut order,
-            };
-            if s.next_element_seed(seed)?.is_none() {
-                return Ok(());
-            }
-        }
-    }
-    wrong_kinds!('de; unit, bool, number, str, map);
-}
-
-impl<'de> DeserializeSeed<'de> for ArraySeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-/// A serde_json error as the "unexpected response" error of an answer with `status`.
-fn bad(status: u16, e: serde_json::Error) -> Box<ApiError> {
-    if e.is_syntax() || e.is_eof() {
-        ApiError::bad_response(status, format!("not JSON ({e})"))
-    } else {
-        ApiError::bad_response(status, e)
-    }
+/// Reads all of `body` with `read`, or the "unexpected response" error of an answer with
+/// `status` saying why not and where.
+fn checked<T>(status: u16, body: &str, read: impl FnOnce(&mut Reader) -> Read<T>) -> Result<T> {
+    let mut r = Reader::new(body.as_bytes());
+    read(&mut r).and_then(|v| r.end().map(|_| v)).map_err(|e| {
+        let (line, column) = json::line_column(body.as_bytes(), e.at);
+        let place = format!("{} at line {line} column {column}", e.message);
+        ApiError::bad_response(
+            status,
+            if e.syntax {
+                format!("not JSON ({place})")
+            } else {
+                place
+            },
+        )
+    })
 }
 
 fn edits_for(shape: &'static Shape, list: bool) -> Edits {
@@ -770,28 +600,16 @@ fn edits_for(shape: &'static Shape, list: bool) -> Edits {
 /// Checks the body as one `shape` object.
 pub fn object(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
     let mut edits = edits_for(shape, false);
-    let mut d = serde_json::Deserializer::from_str(body);
-    let seed = ObjectSeed {
-        shape,
-        path: &Path::Root,
-        edits: &mut edits,
-        top: true,
-        order: &mut [u8::MAX; 32],
-    };
-    seed.deserialize(&mut d)
-        .and_then(|_| d.end())
-        .map_err(|e| bad(status, e))?;
+    checked(status, body, |r| {
+        check_object(r, shape, &Path::Root, &mut edits, true, &mut [u8::MAX; 32])
+    })?;
     Ok(edits)
 }
 
 /// Checks the body as a JSON array of `shape` objects.
 pub fn array(status: u16, body: &str, shape: &'static Shape) -> Result<Edits> {
     let mut edits = edits_for(shape, true);
-    let mut d = serde_json::Deserializer::from_str(body);
-    ArraySeed(shape, &mut edits)
-        .deserialize(&mut d)
-        .and_then(|_| d.end())
-        .map_err(|e| bad(status, e))?;
+    checked(status, body, |r| check_list(r, shape, &mut edits))?;
     Ok(edits)
 }
 
@@ -803,65 +621,41 @@ pub struct Envelope {
     pub pages: Option<Value>,
 }
 
-struct EnvelopeSeed(&'static Shape);
-
-impl<'de> Visitor<'de> for EnvelopeSeed {
-    type Value = Envelope;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Envelope, A::Error> {
+/// Checks a body's `items` (a list of `shape`) and reads its `pages`; other keys are skipped.
+pub fn envelope(status: u16, body: &str, shape: &'static Shape) -> Result<Envelope> {
+    checked(status, body, |r| {
+        match r.peek()? {
+            Kind::Object => r.open_object(),
+            k => return Err(wrong(r, k, format_args!("a JSON object"))),
+        }
         let mut env = Envelope::default();
+        let mut first = true;
         // A repeated key counts once, the last time (as JSON.parse reads it).
-        while let Some(key) = m.next_key_seed(KeySeed)? {
-            match key.as_str() {
-                "items" => {
-                    let mut edits = edits_for(self.0, true);
-                    let list = m.next_value_seed(OptionalList(ArraySeed(self.0, &mut edits)))?;
-                    env.items = list.then_some(edits);
+        while let Some(key) = r.key(first)? {
+            first = false;
+            match &*key {
+                b"items" if r.peek()? == Kind::Null => {
+                    r.literal()?;
+                    env.items = None;
                 }
-                "pages" => env.pages = Some(m.next_value::<Value>()?),
-                _ => {
-                    m.next_value::<IgnoredAny>()?;
+                b"items" => {
+                    let mut edits = edits_for(shape, true);
+                    check_list(r, shape, &mut edits)?;
+                    env.items = Some(edits);
                 }
+                b"pages" => {
+                    let start = r.offset();
+                    r.skip()?;
+                    let text = &r.text()[start..r.offset()];
+                    let pages = serde_json::from_slice(text)
+                        .map_err(|e| r.at(format!("`pages` is not read: {e}")))?;
+                    env.pages = Some(pages);
+                }
+                _ => r.skip()?,
             }
         }
         Ok(env)
-    }
-    wrong_kinds!('de; unit, bool, number, str, seq);
-}
-
-/// A list, or null (false).
-struct OptionalList<'c>(ArraySeed<'c>);
-
-impl<'de> DeserializeSeed<'de> for OptionalList<'_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for OptionalList<'_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        self.0.expecting(f)
-    }
-    fn visit_none<E: de::Error>(self) -> std::result::Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
-        self.0.deserialize(d).map(|_| true)
-    }
-}
-
-/// Checks a body's `items` (a list of `shape`) and reads its `pages`; other keys are skipped.
-pub fn envelope(status: u16, body: &str, shape: &'static Shape) -> Result<Envelope> {
-    let mut d = serde_json::Deserializer::from_str(body);
-    let env = d
-        .deserialize_any(EnvelopeSeed(shape))
-        .and_then(|env| d.end().map(|_| env))
-        .map_err(|e| bad(status, e))?;
-    Ok(env)
+    })
 }
 
 /// The envelope's items, required or not as the SDK reads them (`data["items"]` vs
@@ -964,8 +758,7 @@ pub fn is_json(status: u16, body: &str) -> Result<bool> {
     if body.trim().is_empty() {
         return Ok(false);
     }
-    serde_json::from_str::<IgnoredAny>(body)
-        .map_err(|e| ApiError::bad_response(status, format!("not JSON ({e})")))?;
+    checked(status, body, |r| r.skip())?;
     Ok(true)
 }
 
