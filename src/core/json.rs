@@ -54,20 +54,22 @@ pub enum Key<'a> {
     Text(Cow<'a, [u8]>),
 }
 
-/// Whether `a` and `b` (of one length) are equal, eight bytes at a time (a short key compared
-/// inline: `==` on slices calls memcmp, a byte loop in the .wasm).
+/// Whether `a` and `b` are equal, eight bytes at a time (a short key compared inline: `==` on
+/// slices calls memcmp, a byte loop in the .wasm).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    let mut i = 0;
-    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(i..i + 8)) {
-        if x.try_into().map(u64::from_ne_bytes).ok() != y.try_into().map(u64::from_ne_bytes).ok() {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a, b);
+    while let (Some((p, rest_x)), Some((q, rest_y))) =
+        (x.split_first_chunk::<8>(), y.split_first_chunk::<8>())
+    {
+        if u64::from_ne_bytes(*p) != u64::from_ne_bytes(*q) {
             return false;
         }
-        i += 8;
+        (x, y) = (rest_x, rest_y);
     }
-    a.get(i..).is_some_and(|x| {
-        b.get(i..)
-            .is_some_and(|y| x.iter().zip(y).all(|(p, q)| p == q))
-    }) && a.len() == b.len()
+    x.iter().zip(y).all(|(p, q)| p == q)
 }
 
 /// An integer number's value, when it has no fraction or exponent and fits an `i64`.
@@ -98,7 +100,7 @@ impl<'a> Reader<'a> {
         self.b
     }
 
-    /// "`message` at line L column C" for the current offset.
+    /// A failure with `message` at the current offset (not a syntax error).
     pub fn at(&self, message: impl Into<String>) -> Box<Fail> {
         Box::new(Fail {
             message: message.into(),
@@ -170,7 +172,10 @@ impl<'a> Reader<'a> {
     /// copied nor compared again. (The objects of a list mostly list their keys in one order.)
     pub fn key_or(&mut self, first: bool, hint: &[u8]) -> Read<Key<'a>> {
         match self.next_byte() {
-            Some(b'}') => return self.close().map(|_| Key::End),
+            Some(b'}') => {
+                self.close();
+                return Ok(Key::End);
+            }
             Some(b',') if !first => {
                 self.i += 1;
                 self.ws();
@@ -206,7 +211,10 @@ impl<'a> Reader<'a> {
     /// Whether the open list has another item (else it is closed). `first`: none was read yet.
     pub fn item(&mut self, first: bool) -> Read<bool> {
         match self.next_byte() {
-            Some(b']') => self.close().map(|_| false),
+            Some(b']') => {
+                self.close();
+                Ok(false)
+            }
             Some(b',') if !first => {
                 self.i += 1;
                 Ok(true)
@@ -217,9 +225,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn close(&mut self) -> Read<()> {
+    fn close(&mut self) {
         self.i += 1;
-        Ok(())
     }
 
     /// The string that is next, its escapes decoded (lone surrogates as U+FFFD). Borrowed
@@ -511,12 +518,6 @@ pub fn line_column(text: &[u8], at: usize) -> (usize, usize) {
         .rposition(|&c| c == b'\n')
         .map_or(0, |p| p + 1);
     (line, before.len() - start + 1)
-}
-
-impl std::fmt::Display for Fail {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 #[cfg(test)]

@@ -216,19 +216,6 @@ impl Shape {
         self.fields.iter().position(|f| f.key.as_bytes() == key)
     }
 
-    /// `index`, trying `hint` first: the objects of one list usually list their keys in the
-    /// same order, so the field at a key's position in the previous object is most often it.
-    fn index_at(&self, key: &[u8], hint: &mut u8) -> Option<usize> {
-        if let Some(f) = self.fields.get(usize::from(*hint)) {
-            if f.key.as_bytes() == key {
-                return Some(usize::from(*hint));
-            }
-        }
-        let i = self.index(key);
-        *hint = i.map_or(u8::MAX, |i| i as u8);
-        i
-    }
-
     /// Field `i`'s place among the timestamps.
     fn time_slot(&self, i: usize) -> usize {
         self.fields[..i]
@@ -438,32 +425,36 @@ fn check_object(
     let mut nested: Vec<(usize, String)> = Vec::new();
     let mut pos = 0;
     loop {
-        let hint = order
-            .get(pos)
-            .and_then(|&h| shape.fields.get(usize::from(h)));
-        let key = r.key_or(pos == 0, hint.map_or(&[][..], |f| f.key.as_bytes()))?;
-        let slot = order.get_mut(pos);
-        pos += 1;
-        let k = match &key {
+        // The field at this key position in the previous object: most often this key's too.
+        let hinted = order.get(pos).and_then(|&h| {
+            let f = shape.fields.get(usize::from(h))?;
+            Some((usize::from(h), f.key.as_bytes()))
+        });
+        let key = r.key_or(pos == 0, hinted.map_or(&[][..], |(_, k)| k))?;
+        let found = match &key {
             Key::End => break,
-            Key::Hint => &[][..],
-            Key::Text(k) => &**k,
+            Key::Hint => hinted.map(|(i, _)| i),
+            Key::Text(k) => {
+                let i = shape.index(k);
+                if let Some(h) = order.get_mut(pos) {
+                    *h = i.map_or(u8::MAX, |i| i as u8);
+                }
+                i
+            }
         };
-        let found = match (&key, slot) {
-            (Key::Hint, Some(h)) => Some(usize::from(*h)),
-            (_, Some(h)) => shape.index_at(k, h),
-            (_, None) => shape.index(k),
-        };
+        pos += 1;
         let (i, keep) = match found {
             Some(i) => (i, false),
             None => match shape.aliases.first() {
-                Some((from, to)) if from.as_bytes() == k => match shape.index(to.as_bytes()) {
-                    Some(i) => (i, true),
-                    None => {
-                        r.skip()?;
-                        continue;
+                Some((from, to)) if matches!(&key, Key::Text(k) if from.as_bytes() == &k[..]) => {
+                    match shape.index(to.as_bytes()) {
+                        Some(i) => (i, true),
+                        None => {
+                            r.skip()?;
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => {
                     r.skip()?;
                     continue;
