@@ -994,7 +994,8 @@ mod sdk_port {
                 )),
             }
         }
-        undefined.sort_by_key(|p| sortable(p));
+        // The SDK leaves equal keys ("01", "1") in set order; the core's tie-break is text order.
+        undefined.sort_by(|a, b| sortable(a).cmp(&sortable(b)).then_with(|| a.cmp(b)));
         undefined
     }
 }

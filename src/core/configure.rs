@@ -25,7 +25,7 @@ fn truthy(v: &Value) -> bool {
 fn show(v: &Value) -> String {
     match v {
         Value::String(s) => format!("'{s}'"),
-        other => other.to_string(),
+        other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
 
@@ -307,7 +307,9 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        undefined.sort_by_key(|p| sortable(p));
+        // Equal keys ("01" and "1") in text order: a total order, so the unstable sort (the
+        // .wasm's only sort) gives one answer.
+        undefined.sort_unstable_by(|a, b| sortable(a).cmp(&sortable(b)).then_with(|| a.cmp(b)));
         Ok(undefined)
     }
 }
@@ -318,11 +320,13 @@ pub fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
     let Some(first) = iter.next() else {
         return Vec::new();
     };
-    // Sorted and deduplicated, as the set the SDK sorts. (A Vec, not a BTreeSet: the .wasm has
-    // no other BTreeSet, and its code was about 9 KB raw.)
-    let mut acc = first;
-    acc.sort_unstable();
-    acc.dedup();
+    // Deduplicated, as a set; the caller sorts. (A Vec, not a BTreeSet or a sort here: the .wasm
+    // has no other BTreeSet or unstable sort, whose code was about 9 KB and 3 KB raw.)
+    let mut seen = HashSet::with_capacity(first.len());
+    let mut acc: Vec<String> = first
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .collect();
     for other in iter {
         let other: HashSet<String> = other.into_iter().collect();
         acc.retain(|p| other.contains(p));
@@ -498,6 +502,18 @@ mod tests {
         let mut v = sortable_paths(&["a.10", "a.9", "b", "a.x"]);
         v.sort_by_key(|p| sortable(p));
         assert_eq!(v, vec!["a.x", "a.9", "a.10", "b"]);
+        // Keys that sort alike come in text order, whatever order the input has them in.
+        let schema = json!({"type":"object","properties":{"x":{}}});
+        for input in [json!({"1":0,"01":0,"b":0}), json!({"b":0,"01":0,"1":0})] {
+            assert_eq!(undefined_input_fields(&schema, &input), ["b", "01", "1"]);
+        }
+        assert_eq!(
+            common(vec![
+                sortable_paths(&["b", "a", "b"]),
+                sortable_paths(&["a", "b"])
+            ]),
+            ["b", "a"]
+        );
         let names: Vec<String> = (0..12).map(|i| format!("f{i:02}")).collect();
         let e = undefined_error(&app("v1"), None, &names);
         assert_eq!(e.message, "Cannot update app: shell v1 has no f00, f01, f02, f03, f04, f05, f06, f07, f08, f09 and 2 more. Remove them from the config, or reinstall the app on a version that has them.");

@@ -114,7 +114,8 @@ impl ApiError {
         let payload: Option<Value> = serde_json::from_str(body).ok();
         let message = match payload.as_ref().and_then(|p| p.get("error")) {
             Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
+            // serde_json's writer, not Value's Display: one JSON serializer in the .wasm.
+            Some(other) => serde_json::to_string(other).unwrap_or_default(),
             None if body.trim().is_empty() => format!("HTTP {status}"),
             None => body.to_string(),
         };

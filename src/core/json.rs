@@ -96,10 +96,6 @@ impl<'a> Reader<'a> {
         self.i
     }
 
-    pub fn text(&self) -> &'a [u8] {
-        self.b
-    }
-
     /// A failure with `message` at the current offset (not a syntax error).
     pub fn at(&self, message: impl Into<String>) -> Box<Fail> {
         Box::new(Fail {

@@ -370,9 +370,10 @@ for (const resolution of ['node16', 'nodenext', 'bundler']) {
 }
 
 test('the .wasm stays within its size budget', () => {
-  // A budget, not the goal (100 KB gzip, docs/architecture.md): it catches a change that brings back
-  // what was cut, e.g. a serde type error's float formatting (~13 KB gzip, see src/core/models.rs).
-  const BUDGET = 112_000;
+  // The goal, 100 KB gzip (docs/architecture.md), read as KiB: rustc 1.96 (setup's other toolchain
+  // route) may build a few hundred bytes apart from 1.95. It catches a change that brings back what was
+  // cut, e.g. a serde type error's float formatting (~13 KB gzip, see src/core/models.rs).
+  const BUDGET = 102_400;
   const wasm = execFileSync('tar', ['-xzOf', tarball, 'package/wasm/web/apolo_apps_bg.wasm'], { maxBuffer: 1 << 24 });
   const gz = gzipSync(wasm, { level: 9 }).length;
   assert.ok(wasm.length > 100_000, `the tarball's .wasm is ${wasm.length} bytes: not the module`);
