@@ -48,6 +48,12 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
 /// One percent-encoded path segment. Empty, `.` and `..` are refused: WHATWG URL parsing
 /// (fetch, WebSocket) collapses dot segments even when percent-encoded.
 pub fn segment(value: &str) -> Result<String> {
+    let mut out = String::with_capacity(value.len());
+    push_segment(&mut out, value)?;
+    Ok(out)
+}
+
+fn push_segment(out: &mut String, value: &str) -> Result<()> {
     match value {
         "" => Err(ApiError::illegal_argument(
             "an id or name must not be empty",
@@ -55,40 +61,66 @@ pub fn segment(value: &str) -> Result<String> {
         "." | ".." => Err(ApiError::illegal_argument(format!(
             "\"{value}\" cannot be sent as a URL path segment"
         ))),
-        _ => Ok(utf8_percent_encode(value, SEGMENT).to_string()),
+        _ => {
+            out.extend(utf8_percent_encode(value, SEGMENT));
+            Ok(())
+        }
     }
 }
 
 /// `base` followed by each of `segments`, each encoded as one segment.
 pub fn join(base: &str, segments: &[&str]) -> Result<String> {
-    let mut url = base.trim_end_matches('/').to_string();
+    let base = base.trim_end_matches('/');
+    let mut url = String::with_capacity(base.len() + 64);
+    url.push_str(base);
     for s in segments {
         url.push('/');
-        url.push_str(&segment(s)?);
+        push_segment(&mut url, s)?;
     }
     Ok(url)
 }
 
-fn encode_query_part(s: &str) -> String {
-    utf8_percent_encode(s, QUERY).to_string().replace(' ', "+")
+// Written into one string, chunk by chunk: each request's URL is built this way, and going
+// through `Display`/`format!` took several allocations per pair.
+fn push_query_part(out: &mut String, s: &str) {
+    for chunk in utf8_percent_encode(s, QUERY) {
+        // QUERY keeps spaces: they go as `+`.
+        let mut parts = chunk.split(' ');
+        out.push_str(parts.next().unwrap_or_default());
+        for p in parts {
+            out.push('+');
+            out.push_str(p);
+        }
+    }
+}
+
+fn push_query(out: &mut String, pairs: &[(String, String)]) {
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        push_query_part(out, k);
+        out.push('=');
+        push_query_part(out, v);
+    }
 }
 
 /// `a=1&b=2&b=3` in the SDK's encoding; lists are repeated keys.
 pub fn encode_query(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode_query_part(k), encode_query_part(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(64);
+    push_query(&mut out, pairs);
+    out
 }
 
 /// `url` with `?query` appended when there is one.
 pub fn with_query(url: &str, pairs: &[(String, String)]) -> String {
-    if pairs.is_empty() {
-        url.to_string()
-    } else {
-        format!("{url}?{}", encode_query(pairs))
+    let mut out = String::with_capacity(url.len() + 64);
+    out.push_str(url);
+    if !pairs.is_empty() {
+        out.push('?');
+        push_query(&mut out, pairs);
     }
+    out
 }
 
 /// Scheme (lower-cased) and authority of an absolute URL. A hand-written split rather
@@ -220,6 +252,15 @@ mod tests {
             "since=2025-05-07T11:00:00%2B00:00&id=a+b%26c%3Dd&id=x/y%25z"
         );
         assert_eq!(with_query("http://h/p", &[]), "http://h/p");
+        let q = [(" k ".to_string(), "  é%\u{7f} ".to_string())];
+        assert_eq!(
+            with_query("http://h/p", &q),
+            "http://h/p?+k+=++%C3%A9%25%7F+"
+        );
+        assert_eq!(
+            join("http://h/", &["a b", "é/"]).unwrap(),
+            "http://h/a%20b/%C3%A9%2F"
+        );
     }
 
     #[test]
