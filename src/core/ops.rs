@@ -636,7 +636,7 @@ impl Op {
         self.current.as_ref()
     }
 
-    /// The answer to `current()`: the next step, or the call's error (without the request named).
+    /// The answer to `current()`: the next step, or the call's error (naming that request).
     /// `can_refresh`: the token comes from a provider not yet asked again for this request.
     pub fn answer(
         &mut self,
@@ -654,13 +654,18 @@ impl Op {
             return Ok(Step::RefreshToken);
         }
         let state = std::mem::replace(&mut self.state, State::Finished);
-        let step = self.advance(client, state, status, body);
-        if let Ok(s) = &step {
-            self.note(s);
-        } else {
-            self.current = None;
+        match self.advance(client, state, status, body) {
+            Ok(step) => {
+                self.note(&step);
+                Ok(step)
+            }
+            Err(e) => Err(match self.current.take() {
+                Some(s) if e.method.is_none() => {
+                    e.with_request(s.method.as_str(), &s.display_url())
+                }
+                _ => e,
+            }),
         }
-        step
     }
 
     /// The request failed for good (no answer, or retries used up). Only configure's schema
@@ -898,6 +903,13 @@ mod tests {
             (e.kind, e.message.as_str()),
             (ErrorKind::ResourceNotFound, "nope")
         );
+        // The error names the request it answers, and the op has none in flight after it.
+        let url = format!("http://h/apis/apps/v2/instances/{ID}");
+        assert_eq!(
+            (e.method.as_deref(), e.url.as_deref()),
+            (Some("GET"), Some(url.as_str()))
+        );
+        assert!(op.current().is_none());
         let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
         assert!(op
             .answer(&mut c, 200, &format!("\u{feff}{}", app("1")), false)

@@ -446,12 +446,12 @@ pub fn op_answer(
         if let Some(again) = retry_step(slot, failure, &turn, wish) {
             return Ok(again);
         }
-        let spec = slot.op.current().cloned();
         let step = with_client(slot.client, |cs| {
             slot.op
                 .answer(&mut cs.client, status, &body, can_refresh_token)
         });
-        step_or_error(slot, step, spec.as_ref())
+        // The answer's own errors name the request already; a client gone still has it current.
+        step_or_error(slot, step, slot.op.current())
     })
 }
 
