@@ -1,6 +1,7 @@
 // Error classes and their fields for every status the SDK maps, refused connections, timeouts, aborts,
 // invalid arguments, and the token never showing up in an error.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   ApoloClient, ApoloError, AuthenticationError, AuthorizationError, BadGateway, ClientError, ConnectionError,
@@ -170,6 +171,35 @@ describe('transport', () => {
     const c = emu.client({ timeoutMs: 300, maxRetries: 0 });
     await emu.fault({ path: '/apis/apps/v2/instances', delay_ms: 3000, times: 1 });
     await assert.rejects(collect(c.apps.list()), TimeoutError);
+  });
+
+  test('the fetch transport: a deadline or an abort ends only its own request; signals serve a bounded number', async () => {
+    // The `fetch` option (the transport of browsers, Deno, Bun and workers) over the network.
+    const used = [];
+    const c = emu.client({ timeoutMs: 300, maxRetries: 0, fetch: (url, init) => { used.push(init.signal); return fetch(url, init); } });
+    for (let i = 0; i < 150; i++) assert.equal((await c.apps.get(DEMO.sd)).id, DEMO.sd);
+    const signals = new Set(used);
+    assert.ok(signals.size >= 3 && signals.size < 10, `${signals.size} signals for 150 requests`);
+    for (const s of signals) {
+      assert.ok(!s.aborted);
+      assert.ok(getEventListeners(s, 'abort').length <= 64, `${getEventListeners(s, 'abort').length} listeners`);
+    }
+    // A request past its deadline: TimeoutError, and its signal is not handed out again.
+    await emu.fault({ path: '/apis/apps/v2/instances/*', delay_ms: 3000, times: 1 });
+    await assert.rejects(c.apps.get(DEMO.sd), TimeoutError);
+    const late = used.at(-1);
+    assert.ok(late.aborted);
+    assert.equal((await c.apps.get(DEMO.sd)).id, DEMO.sd);
+    assert.ok(!used.at(-1).aborted && used.at(-1) !== late);
+    // The caller's abort: its reason, and the next call is not touched.
+    await emu.fault({ path: '/apis/apps/v2/instances/*', delay_ms: 3000, times: 1 });
+    const ctl = new AbortController();
+    const reason = new Error('user left');
+    setTimeout(() => ctl.abort(reason), 50);
+    await assert.rejects(c.apps.get(DEMO.sd, { signal: ctl.signal }), (e) => e === reason);
+    assert.ok(used.at(-1).aborted);
+    assert.equal((await c.apps.get(DEMO.sd)).id, DEMO.sd);
+    assert.ok(!used.at(-1).aborted);
   });
 
   test('abort of a pending call rejects with the signal reason', async () => {
