@@ -320,8 +320,8 @@ pub fn common(per_variant: Vec<Vec<String>>) -> Vec<String> {
     let Some(first) = iter.next() else {
         return Vec::new();
     };
-    // Deduplicated, as a set; the caller sorts. (A Vec, not a BTreeSet or a sort here: the .wasm
-    // has no other BTreeSet or unstable sort, whose code was about 9 KB and 3 KB raw.)
+    // Deduplicated, as the SDK's set, in first-seen order (the SDK's is its set's); objects sort
+    // their paths. A Vec, not a BTreeSet: the .wasm has no other B-tree, whose code was ~9 KB raw.
     let mut seen = HashSet::with_capacity(first.len());
     let mut acc: Vec<String> = first
         .into_iter()

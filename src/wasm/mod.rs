@@ -540,7 +540,6 @@ pub fn op_failed(
         if let Some(again) = retry_step(slot, failure, &turn, || (None, None)) {
             return Ok(again);
         }
-        let spec = slot.op.current().cloned();
         let e = match Failure::from_network_code(code.as_deref()) {
             Failure::Timeout => ApiError::new(
                 ErrorKind::Timeout,
@@ -551,12 +550,12 @@ pub fn op_failed(
             ),
             _ => ApiError::new(ErrorKind::Connection, message),
         };
-        let e = match &spec {
+        let e = match slot.op.current() {
             Some(s) => e.with_request(s.method.as_str(), &s.display_url()),
             None => e,
         };
         let step = with_client(slot.client, |cs| slot.op.failed(&cs.client, e));
-        step_or_error(slot, step, spec.as_ref())
+        step_or_error(slot, step, slot.op.current())
     })
 }
 
