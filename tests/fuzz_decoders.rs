@@ -46,6 +46,11 @@ enum J {
 
 impl J {
     fn render(&self, out: &mut String) {
+        self.render_with(out, ",", ":");
+    }
+
+    /// As written with `comma` and `colon` between items and after keys (e.g. with spaces).
+    fn render_with(&self, out: &mut String, comma: &str, colon: &str) {
         match self {
             J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -56,9 +61,9 @@ impl J {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.push_str(comma);
                     }
-                    item.render(out);
+                    item.render_with(out, comma, colon);
                 }
                 out.push(']');
             }
@@ -66,11 +71,11 @@ impl J {
                 out.push('{');
                 for (i, (k, v)) in fields.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.push_str(comma);
                     }
                     out.push_str(&serde_json::to_string(k).unwrap());
-                    out.push(':');
-                    v.render(out);
+                    out.push_str(colon);
+                    v.render_with(out, comma, colon);
                 }
                 out.push('}');
             }
@@ -81,6 +86,16 @@ impl J {
         let mut out = String::new();
         self.render(&mut out);
         out
+    }
+
+    /// Whether a string token is written as is (possibly not JSON: its end may move).
+    fn has_raw(&self) -> bool {
+        match self {
+            J::RawStr(_) => true,
+            J::Arr(items) => items.iter().any(J::has_raw),
+            J::Obj(fields) => fields.iter().any(|(_, v)| v.has_raw()),
+            _ => false,
+        }
     }
 }
 
@@ -511,6 +526,45 @@ fn near_json() -> impl Strategy<Value = String> {
     })
 }
 
+/// A body is checked the same way written compactly (the checker's quick path for repeated keys
+/// and string values) and with spaces (its general path): the same edits, or the same error.
+fn same_check_spaced(j: &J) {
+    let (compact, spaced) = (j.text(), {
+        let mut t = String::new();
+        j.render_with(&mut t, " ,\n", " : ");
+        t
+    });
+    let what = |r: Result<Edits, Box<ApiError>>| {
+        r.map_err(|e| {
+            e.message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+    };
+    for shape in SHAPES {
+        assert_eq!(
+            what(object(200, &compact, shape)),
+            what(object(200, &spaced, shape)),
+            "{compact}"
+        );
+        assert_eq!(
+            what(array(200, &compact, shape)),
+            what(array(200, &spaced, shape)),
+            "{compact}"
+        );
+        let listed = |t: &str| {
+            what(
+                envelope(200, t, shape)
+                    .and_then(|e| items(200, e, true))
+                    .map(|e| e.unwrap_or_default()),
+            )
+        };
+        assert_eq!(listed(&compact), listed(&spaced), "{compact}");
+    }
+}
+
 /// The checker's own JSON reader takes what serde_json takes (RFC 8259, nesting to 128), and
 /// also lone surrogates in `\u` escapes, as JSON.parse does.
 fn same_grammar(status: u16, text: &str) {
@@ -570,6 +624,11 @@ proptest! {
     #[test]
     fn any_json(body in body(), status in status()) {
         text_decoders(status, &body);
+    }
+
+    #[test]
+    fn spaces_change_no_check(j in shaped().prop_filter("tokens as written", |j| !j.has_raw())) {
+        same_check_spaced(&j);
     }
 
     #[test]

@@ -115,9 +115,9 @@ fn the_check_sees_a_missing_or_mistyped_field() {
     );
     assert_eq!(app.get("created_at").map(String::as_str), Some("Date"));
     assert!(!app.contains_key("no_such_field"));
-    const EXTRA: Shape = Shape {
-        name: "App",
-        fields: &[
+    const EXTRA: Shape = Shape::new(
+        "App",
+        &[
             apolo_apps::core::models::Field {
                 key: "no_such_field",
                 ty: Ty::Str,
@@ -134,8 +134,8 @@ fn the_check_sees_a_missing_or_mistyped_field() {
                 need: Need::Required,
             },
         ],
-        aliases: &[],
-    };
+        &[],
+    );
     assert_eq!(check(&EXTRA).len(), 3, "{:?}", check(&EXTRA));
 }
 

@@ -246,6 +246,33 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The key `hint` and its `:`, when they come next exactly (after a `,` unless `first`; no
+    /// space: a server's compact JSON): consumed, true. Otherwise nothing is consumed, false.
+    /// `key_or` reads the same; this is its quick path for a list's repeated keys.
+    pub fn hinted_key(&mut self, first: bool, hint: &[u8]) -> bool {
+        let b = self.b;
+        let open = self.i + usize::from(!first);
+        let end = open + 1 + hint.len();
+        let framed = (first || b.get(self.i) == Some(&b','))
+            && b.get(open) == Some(&b'"')
+            && b.get(end) == Some(&b'"')
+            && b.get(end + 1) == Some(&b':');
+        if !framed || hint.is_empty() || !b.get(open + 1..end).is_some_and(|k| same(k, hint)) {
+            return false;
+        }
+        self.i = end + 2;
+        true
+    }
+
+    /// Skips the string that starts right here (no space before it): true. Anything else: false,
+    /// nothing consumed.
+    pub fn skip_string_here(&mut self) -> Read<bool> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return Ok(false);
+        }
+        self.skip_string().map(|()| true)
+    }
+
     /// Skips the string that is next.
     pub fn skip_string(&mut self) -> Read<()> {
         self.ws();

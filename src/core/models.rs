@@ -57,18 +57,61 @@ pub struct Shape {
     pub name: &'static str,
     pub fields: &'static [Field],
     pub aliases: &'static [(&'static str, &'static str)],
+    /// Derived from `fields` (see `Shape::new`), so that checking an object does no search:
+    /// each field's place among the timestamps, the timestamps' count, and bit masks of the
+    /// fields that must be present, that become null when absent, and "" or [] when null.
+    slots: [u8; 32],
+    times: usize,
+    present: u32,
+    optional: u32,
+    or_empty: u32,
 }
 
 const fn f(key: &'static str, ty: Ty, need: Need) -> Field {
     Field { key, ty, need }
 }
 
+impl Shape {
+    pub const fn new(
+        name: &'static str,
+        fields: &'static [Field],
+        aliases: &'static [(&'static str, &'static str)],
+    ) -> Shape {
+        assert!(fields.len() <= 32);
+        let mut shape = Shape {
+            name,
+            fields,
+            aliases,
+            slots: [0; 32],
+            times: 0,
+            present: 0,
+            optional: 0,
+            or_empty: 0,
+        };
+        let mut i = 0;
+        while i < fields.len() {
+            let bit = 1 << i;
+            if matches!(fields[i].ty, Time) {
+                shape.slots[i] = shape.times as u8;
+                shape.times += 1;
+            }
+            match fields[i].need {
+                Required | Nullable => shape.present |= bit,
+                Optional => shape.optional |= bit,
+                OrEmpty => shape.or_empty |= bit,
+            }
+            i += 1;
+        }
+        shape
+    }
+}
+
 use Need::*;
 use Ty::*;
 
-pub const APP: Shape = Shape {
-    name: "App",
-    fields: &[
+pub const APP: Shape = Shape::new(
+    "App",
+    &[
         f("id", Str, Required),
         f("name", Str, Required),
         f("display_name", Str, Nullable),
@@ -84,23 +127,23 @@ pub const APP: Shape = Shape {
         f("updated_at", Time, Required),
         f("endpoints", Strings, Required),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
-pub const APP_UPGRADES: Shape = Shape {
-    name: "AppUpgrades",
-    fields: &[
+pub const APP_UPGRADES: Shape = Shape::new(
+    "AppUpgrades",
+    &[
         f("id", Str, Required),
         f("template_name", Str, Required),
         f("template_version", Str, Required),
         f("available_versions", Strings, Required),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
-pub const APP_TEMPLATE: Shape = Shape {
-    name: "AppTemplate",
-    fields: &[
+pub const APP_TEMPLATE: Shape = Shape::new(
+    "AppTemplate",
+    &[
         f("name", Str, OrEmpty),
         f("title", Str, OrEmpty),
         f("version", Str, OrEmpty),
@@ -109,56 +152,56 @@ pub const APP_TEMPLATE: Shape = Shape {
         f("input", Any, Optional),
         f("description", Str, OrEmpty),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
-pub const APP_VALUE: Shape = Shape {
-    name: "AppValue",
-    fields: &[
+pub const APP_VALUE: Shape = Shape::new(
+    "AppValue",
+    &[
         f("instance_id", Str, Optional),
         f("type", Str, Required),
         f("path", Str, Required),
         f("value", Any, Optional),
     ],
     // The values API renamed app_instance_id → instance_id; both are read.
-    aliases: &[("app_instance_id", "instance_id")],
-};
+    &[("app_instance_id", "instance_id")],
+);
 
-pub const APP_EVENT_RESOURCE: Shape = Shape {
-    name: "AppEventResource",
-    fields: &[
+pub const APP_EVENT_RESOURCE: Shape = Shape::new(
+    "AppEventResource",
+    &[
         f("kind", Str, Optional),
         f("name", Str, Optional),
         f("uid", Str, Optional),
         f("health_status", Str, Optional),
         f("health_message", Str, Optional),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
-pub const APP_EVENT: Shape = Shape {
-    name: "AppEvent",
-    fields: &[
+pub const APP_EVENT: Shape = Shape::new(
+    "AppEvent",
+    &[
         f("created_at", Time, Required),
         f("state", Str, Required),
         f("reason", Str, Nullable),
         f("message", Str, Optional),
         f("resources", List(&APP_EVENT_RESOURCE), OrEmpty),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
-pub const APP_CONFIGURATION_REVISION: Shape = Shape {
-    name: "AppConfigurationRevision",
-    fields: &[
+pub const APP_CONFIGURATION_REVISION: Shape = Shape::new(
+    "AppConfigurationRevision",
+    &[
         f("revision_number", Int, Required),
         f("creator", Str, Required),
         f("comment", Str, Nullable),
         f("created_at", Time, Required),
         f("end_at", Time, Nullable),
     ],
-    aliases: &[],
-};
+    &[],
+);
 
 /// Every model JS receives (the type test compares each with index.d.ts).
 pub const SHAPES: [&Shape; 7] = [
@@ -214,14 +257,6 @@ impl Shape {
 
     fn index(&self, key: &[u8]) -> Option<usize> {
         self.fields.iter().position(|f| f.key.as_bytes() == key)
-    }
-
-    /// Field `i`'s place among the timestamps.
-    fn time_slot(&self, i: usize) -> usize {
-        self.fields[..i]
-            .iter()
-            .filter(|f| matches!(f.ty, Time))
-            .count()
     }
 }
 
@@ -430,7 +465,12 @@ fn check_object(
             let f = shape.fields.get(usize::from(h))?;
             Some((usize::from(h), f.key.as_bytes()))
         });
-        let key = r.key_or(pos == 0, hinted.map_or(&[][..], |(_, k)| k))?;
+        let hint = hinted.map_or(&[][..], |(_, k)| k);
+        let key = if r.hinted_key(pos == 0, hint) {
+            Key::Hint
+        } else {
+            r.key_or(pos == 0, hint)?
+        };
         let found = match &key {
             Key::End => break,
             Key::Hint => hinted.map(|(i, _)| i),
@@ -462,10 +502,16 @@ fn check_object(
             },
         };
         let field = &shape.fields[i];
+        // Most fields are strings, most often right after their key: checked here, without
+        // the general dispatch. (A repeated key counts once, the last time, as JSON.parse reads it.)
+        if matches!(field.ty, Str) && !keep && r.skip_string_here()? {
+            seen |= 1 << i;
+            non_null |= 1 << i;
+            continue;
+        }
         // A nested list's edits are kept aside until the object ends: if its key comes
         // again, JS keeps only the last list, and only that one's edits may apply.
         let outer = matches!(field.ty, List(_)).then(|| std::mem::take(&mut edits.fixes));
-        // Most fields are strings: checked here without the general dispatch.
         let got = if matches!(field.ty, Str) && !keep && r.peek()? == Kind::Str {
             r.skip_string().map(|_| Got::Value)
         } else {
@@ -491,9 +537,9 @@ fn check_object(
             non_null |= 1 << i;
         }
         if let Got::Time(ms) = got {
-            times[shape.time_slot(i)] = Some(ms);
+            times[usize::from(shape.slots[i])] = Some(ms);
         } else if matches!(field.ty, Time) {
-            times[shape.time_slot(i)] = None;
+            times[usize::from(shape.slots[i])] = None;
         }
     }
     for (_, inner) in nested.into_iter().filter(|(_, f)| !f.is_empty()) {
@@ -518,27 +564,27 @@ fn check_object(
             }
         }
     }
-    for (i, field) in shape.fields.iter().enumerate() {
-        let bit = 1 << i;
-        match field.need {
-            Required | Nullable if seen & bit == 0 => {
-                return Err(r.at(format!("missing field `{}`", field.key)));
-            }
-            Optional if seen & bit == 0 => fix(edits, field.key, Some("null")),
-            OrEmpty if non_null & bit == 0 => fix(
-                edits,
-                field.key,
-                Some(if matches!(field.ty, Str) {
-                    "\"\""
-                } else {
-                    "[]"
-                }),
-            ),
-            _ => {}
-        }
+    // Bit masks, not a walk over the fields: most objects have every field.
+    let missing = shape.present & !seen;
+    if missing != 0 {
+        let field = &shape.fields[missing.trailing_zeros() as usize];
+        return Err(r.at(format!("missing field `{}`", field.key)));
+    }
+    // In field order, as JS adds the keys.
+    let mut filled = (shape.optional & !seen) | (shape.or_empty & !non_null);
+    while filled != 0 {
+        let i = filled.trailing_zeros() as usize;
+        filled &= filled - 1;
+        let field = &shape.fields[i];
+        let json = match field.need {
+            OrEmpty if matches!(field.ty, Str) => "\"\"",
+            OrEmpty => "[]",
+            _ => "null",
+        };
+        fix(edits, field.key, Some(json));
     }
     if top {
-        let n = shape.time_slot(shape.fields.len());
+        let n = shape.times;
         edits.times.extend_from_slice(&times[..n]);
         edits.count += 1;
         edits.present = non_null;
@@ -1036,6 +1082,13 @@ pub(crate) mod tests {
         );
         assert_eq!(t["name"], "own");
         assert!(template_summaries(200, r#"{"items":[]}"#, None).is_err());
+        // What is filled in comes in field order (the order JS adds the keys in).
+        assert_eq!(
+            object(200, r#"{"title":"T","x":1}"#, &APP_TEMPLATE)
+                .unwrap()
+                .fixes,
+            r#"[[],"name",""],[[],"version",""],[[],"short_description",""],[[],"tags",[]],[[],"input",null],[[],"description",""]"#
+        );
     }
 
     #[test]
