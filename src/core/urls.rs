@@ -42,8 +42,7 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'?')
     .remove(b'/')
     .remove(b':')
-    .remove(b'@')
-    .remove(b' ');
+    .remove(b'@');
 
 /// One percent-encoded path segment. Empty, `.` and `..` are refused: WHATWG URL parsing
 /// (fetch, WebSocket) collapses dot segments even when percent-encoded.
@@ -84,13 +83,8 @@ pub fn join(base: &str, segments: &[&str]) -> Result<String> {
 // through `Display`/`format!` took several allocations per pair.
 fn push_query_part(out: &mut String, s: &str) {
     for chunk in utf8_percent_encode(s, QUERY) {
-        // QUERY keeps spaces: they go as `+`.
-        let mut parts = chunk.split(' ');
-        out.push_str(parts.next().unwrap_or_default());
-        for p in parts {
-            out.push('+');
-            out.push_str(p);
-        }
+        // Each encoded byte comes as its own chunk: a space's goes as `+`.
+        out.push_str(if chunk == "%20" { "+" } else { chunk });
     }
 }
 
