@@ -185,11 +185,11 @@ export function createApi(glue, platform = {}) {
   function fetchTransport(fetchFn) {
     // Each request's deadline needs a signal, and Node 20 makes every AbortSignal transferable as
     // it is created (~5 µs alone, ~15 µs within a call: a tenth of a `get`, measured). So a
-    // controller whose request ended without an abort serves later ones. The runtime may leave a
-    // listener on the signal per request (undici removes them only at GC): each controller serves
-    // at most CONTROLLER_USES requests, and at most IDLE_CONTROLLERS wait in the pool.
+    // controller whose request ended without an abort serves later ones. A `fetch` may leave a
+    // listener on the signal per request (undici removes them only at GC), and Node warns of a
+    // leak at the 11th: each controller serves at most 10 requests; at most 16 wait in the pool.
     const idle = [];
-    const CONTROLLER_USES = 64;
+    const CONTROLLER_USES = 10;
     const IDLE_CONTROLLERS = 16;
     return async (req, { signal, timeoutMs }) => {
       const f = fetchFn ?? globalThis.fetch;
