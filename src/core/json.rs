@@ -185,16 +185,12 @@ impl<'a> Reader<'a> {
             Some(_) => return Err(self.syntax("key must be a string")),
             None => return Err(self.syntax("EOF while parsing a value")),
         }
-        let start = self.i + 1;
-        let end = start + hint.len();
-        let key = if !hint.is_empty()
-            && self.b.get(end) == Some(&b'"')
-            && same(&self.b[start..end], hint)
-        {
-            self.i = end + 1;
-            Key::Hint
-        } else {
-            Key::Text(self.string()?)
+        let key = match self.hint_at(self.i, hint) {
+            Some(end) => {
+                self.i = end + 1;
+                Key::Hint
+            }
+            None => Key::Text(self.string()?),
         };
         match self.next_byte() {
             Some(b':') => self.i += 1,
@@ -202,6 +198,34 @@ impl<'a> Reader<'a> {
             None => return Err(self.syntax("EOF while parsing an object")),
         }
         Ok(key)
+    }
+
+    /// The key `hint` and its `:`, when they come next exactly (after a `,` unless `first`; no
+    /// space: a server's compact JSON): consumed, true. Otherwise nothing is consumed, false.
+    /// `key_or` reads the same; this is its quick path for a list's repeated keys, called apart
+    /// so that it stays inline in the checker's loop (inside `key_or`, the check was ~8% slower).
+    pub fn hinted_key(&mut self, first: bool, hint: &[u8]) -> bool {
+        if !first && self.b.get(self.i) != Some(&b',') {
+            return false;
+        }
+        match self.hint_at(self.i + usize::from(!first), hint) {
+            Some(end) if self.b.get(end + 1) == Some(&b':') => {
+                self.i = end + 2;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Where the closing quote is, when the key `hint` is written as is (no escapes) from the
+    /// opening quote at `open`.
+    fn hint_at(&self, open: usize, hint: &[u8]) -> Option<usize> {
+        let end = open + 1 + hint.len();
+        let found = !hint.is_empty()
+            && self.b.get(open) == Some(&b'"')
+            && self.b.get(end) == Some(&b'"')
+            && self.b.get(open + 1..end).is_some_and(|k| same(k, hint));
+        found.then_some(end)
     }
 
     /// Whether the open list has another item (else it is closed). `first`: none was read yet.
@@ -246,26 +270,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The key `hint` and its `:`, when they come next exactly (after a `,` unless `first`; no
-    /// space: a server's compact JSON): consumed, true. Otherwise nothing is consumed, false.
-    /// `key_or` reads the same; this is its quick path for a list's repeated keys.
-    pub fn hinted_key(&mut self, first: bool, hint: &[u8]) -> bool {
-        let b = self.b;
-        let open = self.i + usize::from(!first);
-        let end = open + 1 + hint.len();
-        let framed = (first || b.get(self.i) == Some(&b','))
-            && b.get(open) == Some(&b'"')
-            && b.get(end) == Some(&b'"')
-            && b.get(end + 1) == Some(&b':');
-        if !framed || hint.is_empty() || !b.get(open + 1..end).is_some_and(|k| same(k, hint)) {
-            return false;
-        }
-        self.i = end + 2;
-        true
-    }
-
     /// Skips the string that starts right here (no space before it): true. Anything else: false,
-    /// nothing consumed.
+    /// nothing consumed. (`peek` first made the check ~10% slower.)
     pub fn skip_string_here(&mut self) -> Read<bool> {
         if self.b.get(self.i) != Some(&b'"') {
             return Ok(false);

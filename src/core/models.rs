@@ -502,8 +502,7 @@ fn check_object(
             },
         };
         let field = &shape.fields[i];
-        // Most fields are strings, most often right after their key: checked here, without
-        // the general dispatch. (A repeated key counts once, the last time, as JSON.parse reads it.)
+        // Most fields are strings: checked here, without the general dispatch.
         if matches!(field.ty, Str) && !keep && r.skip_string_here()? {
             seen |= 1 << i;
             non_null |= 1 << i;
@@ -512,11 +511,7 @@ fn check_object(
         // A nested list's edits are kept aside until the object ends: if its key comes
         // again, JS keeps only the last list, and only that one's edits may apply.
         let outer = matches!(field.ty, List(_)).then(|| std::mem::take(&mut edits.fixes));
-        let got = if matches!(field.ty, Str) && !keep && r.peek()? == Kind::Str {
-            r.skip_string().map(|_| Got::Value)
-        } else {
-            check_field(r, field, path, edits, keep)
-        };
+        let got = check_field(r, field, path, edits, keep);
         if let Some(outer) = outer {
             let inner = std::mem::replace(&mut edits.fixes, outer);
             nested.retain(|(f, _)| *f != i);
