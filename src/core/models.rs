@@ -58,9 +58,10 @@ pub struct Shape {
     pub fields: &'static [Field],
     pub aliases: &'static [(&'static str, &'static str)],
     /// Derived from `fields` (see `Shape::new`), so that checking an object does no search:
-    /// each field's place among the timestamps, the timestamps' count, and bit masks of the
-    /// fields that must be present, that become null when absent, and "" or [] when null.
+    /// each field's place among the timestamps, the timestamps' keys and count, and bit masks of
+    /// the fields that must be present, that become null when absent, and "" or [] when null.
     slots: [u8; 32],
+    dates: [&'static str; MAX_TIMES],
     times: usize,
     present: u32,
     optional: u32,
@@ -72,17 +73,21 @@ const fn f(key: &'static str, ty: Ty, need: Need) -> Field {
 }
 
 impl Shape {
+    /// A model, with the limits the checker's fixed-size bookkeeping relies on, checked at
+    /// compile time: at most 32 fields (a bit mask), at most `MAX_TIMES` timestamps and 1 alias,
+    /// and no timestamps in a nested model (JS revives those of the top-level objects only).
     pub const fn new(
         name: &'static str,
         fields: &'static [Field],
         aliases: &'static [(&'static str, &'static str)],
     ) -> Shape {
-        assert!(fields.len() <= 32);
+        assert!(fields.len() <= 32 && aliases.len() <= 1);
         let mut shape = Shape {
             name,
             fields,
             aliases,
             slots: [0; 32],
+            dates: [""; MAX_TIMES],
             times: 0,
             present: 0,
             optional: 0,
@@ -91,9 +96,15 @@ impl Shape {
         let mut i = 0;
         while i < fields.len() {
             let bit = 1 << i;
-            if matches!(fields[i].ty, Time) {
-                shape.slots[i] = shape.times as u8;
-                shape.times += 1;
+            match fields[i].ty {
+                Time => {
+                    assert!(shape.times < MAX_TIMES);
+                    shape.slots[i] = shape.times as u8;
+                    shape.dates[shape.times] = fields[i].key;
+                    shape.times += 1;
+                }
+                List(inner) => assert!(inner.times == 0),
+                _ => {}
             }
             match fields[i].need {
                 Required | Nullable => shape.present |= bit,
@@ -214,45 +225,12 @@ pub const SHAPES: [&Shape; 7] = [
     &APP_CONFIGURATION_REVISION,
 ];
 
-/// Limits the checker's fixed-size bookkeeping relies on: at most 32 fields (a bit mask), at
-/// most 4 timestamps and 1 alias per model, and no timestamps in a nested model (JS revives
-/// timestamps of the top-level objects only).
-const _: () = {
-    let mut i = 0;
-    while i < SHAPES.len() {
-        let s = SHAPES[i];
-        assert!(s.fields.len() <= 32 && s.aliases.len() <= 1);
-        let mut times = 0;
-        let mut j = 0;
-        while j < s.fields.len() {
-            match s.fields[j].ty {
-                Time => times += 1,
-                List(inner) => {
-                    let mut k = 0;
-                    while k < inner.fields.len() {
-                        assert!(!matches!(inner.fields[k].ty, Time));
-                        k += 1;
-                    }
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        assert!(times <= MAX_TIMES);
-        i += 1;
-    }
-};
-
 const MAX_TIMES: usize = 4;
 
 impl Shape {
     /// The keys that reach JS as epoch milliseconds, to become `Date`s.
-    pub fn date_keys(&self) -> Vec<&'static str> {
-        self.fields
-            .iter()
-            .filter(|f| matches!(f.ty, Time))
-            .map(|f| f.key)
-            .collect()
+    pub fn date_keys(&self) -> &[&'static str] {
+        &self.dates[..self.times]
     }
 
     fn index(&self, key: &[u8]) -> Option<usize> {
