@@ -659,17 +659,21 @@ impl Op {
                 self.note(&step);
                 Ok(step)
             }
-            Err(e) => Err(match self.current.take() {
-                Some(s) if e.method.is_none() => {
-                    e.with_request(s.method.as_str(), &s.display_url())
-                }
-                _ => e,
-            }),
+            Err(e) => Err(self.end_with(e)),
+        }
+    }
+
+    /// Ends the op with `e`, naming the request it was waiting on.
+    fn end_with(&mut self, e: Box<ApiError>) -> Box<ApiError> {
+        match self.current.take() {
+            Some(s) => s.named(e),
+            None => e,
         }
     }
 
     /// The request failed for good (no answer, or retries used up). Only configure's schema
-    /// guard goes on without its template, as the SDK does; every other call fails with `error`.
+    /// guard goes on without its template, as the SDK does; every other call fails with `error`
+    /// (naming that request).
     pub fn failed(&mut self, client: &Client, error: Box<ApiError>) -> Result<Step> {
         match std::mem::replace(&mut self.state, State::Finished) {
             State::ConfigureTemplate(planned) => {
@@ -678,10 +682,7 @@ impl Op {
                 self.note(&step);
                 Ok(step)
             }
-            _ => {
-                self.current = None;
-                Err(error)
-            }
+            _ => Err(self.end_with(error)),
         }
     }
 
@@ -909,6 +910,13 @@ mod tests {
             (e.method.as_deref(), e.url.as_deref()),
             (Some("GET"), Some(url.as_str()))
         );
+        assert!(op.current().is_none());
+        // So does a request that got no answer.
+        let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
+        let e = op
+            .failed(&c, ApiError::new(ErrorKind::Connection, "refused"))
+            .unwrap_err();
+        assert_eq!(e.url.as_deref(), Some(url.as_str()));
         assert!(op.current().is_none());
         let (mut op, _) = Op::start(&c, Call::Get { app_id: ID.into() }).unwrap();
         assert!(op

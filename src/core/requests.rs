@@ -54,6 +54,14 @@ impl RequestSpec {
     pub fn display_url(&self) -> String {
         with_query(&self.url, &self.query)
     }
+
+    /// `e`, naming this request unless it names one already.
+    pub fn named(&self, e: Box<ApiError>) -> Box<ApiError> {
+        match e.method {
+            Some(_) => e,
+            None => e.with_request(self.method.as_str(), &self.display_url()),
+        }
+    }
 }
 
 /// Per-call cluster/org/project overrides; empty strings count as absent (the SDK's `or`).

@@ -337,8 +337,8 @@ fn call_of(name: &str, a: &JsValue, b: &JsValue, o: &Opts) -> Result<Call> {
 /// An error about op `id`'s request, naming it, without any token.
 fn op_error(slot: &OpSlot, e: Box<ApiError>, spec: Option<&RequestSpec>) -> JsValue {
     let e = match spec {
-        Some(s) if e.method.is_none() => e.with_request(s.method.as_str(), &s.display_url()),
-        _ => e,
+        Some(s) => s.named(e),
+        None => e,
     };
     reject_redacted(slot.client, e)
 }
@@ -540,7 +540,7 @@ pub fn op_failed(
         if let Some(again) = retry_step(slot, failure, &turn, || (None, None)) {
             return Ok(again);
         }
-        let e = match Failure::from_network_code(code.as_deref()) {
+        let e = match failure {
             Failure::Timeout => ApiError::new(
                 ErrorKind::Timeout,
                 format!(
@@ -549,10 +549,6 @@ pub fn op_failed(
                 ),
             ),
             _ => ApiError::new(ErrorKind::Connection, message),
-        };
-        let e = match slot.op.current() {
-            Some(s) => e.with_request(s.method.as_str(), &s.display_url()),
-            None => e,
         };
         let step = with_client(slot.client, |cs| slot.op.failed(&cs.client, e));
         step_or_error(slot, step, slot.op.current())
