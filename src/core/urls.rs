@@ -99,14 +99,8 @@ fn push_query(out: &mut String, pairs: &[(String, String)]) {
     }
 }
 
-/// `a=1&b=2&b=3` in the SDK's encoding; lists are repeated keys.
-pub fn encode_query(pairs: &[(String, String)]) -> String {
-    let mut out = String::with_capacity(64);
-    push_query(&mut out, pairs);
-    out
-}
-
-/// `url` with `?query` appended when there is one.
+/// `url` with `?query` appended when there is one: `a=1&b=2&b=3` in the SDK's encoding (lists
+/// are repeated keys).
 pub fn with_query(url: &str, pairs: &[(String, String)]) -> String {
     let mut out = String::with_capacity(url.len() + 64);
     out.push_str(url);
@@ -242,8 +236,8 @@ mod tests {
             ("id".to_string(), "x/y%z".to_string()),
         ];
         assert_eq!(
-            encode_query(&q),
-            "since=2025-05-07T11:00:00%2B00:00&id=a+b%26c%3Dd&id=x/y%25z"
+            with_query("http://h/p", &q),
+            "http://h/p?since=2025-05-07T11:00:00%2B00:00&id=a+b%26c%3Dd&id=x/y%25z"
         );
         assert_eq!(with_query("http://h/p", &[]), "http://h/p");
         let q = [(" k ".to_string(), "  é%\u{7f} ".to_string())];
