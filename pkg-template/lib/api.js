@@ -89,12 +89,24 @@ export function createApi(glue, platform = {}) {
   // A step crosses the boundary as one JSON text. Its `answer`, when there is one, says how the
   // value comes from the answer's body (the core has checked it; JSON.parse builds the objects
   // fastest): take member `at`, apply the `fix` edits ([path, key, value] sets, [path, key]
-  // deletes), make Dates of the `dates` keys from `times` (epoch ms per object, in order), and
-  // put it in `to`. See Output::Body in src/core/ops.rs.
+  // deletes), make Dates of the `dates` keys from `times` (epoch ms per object, in order, read
+  // in the core's memory), and put it in `to`. See Output::Body in src/core/ops.rs.
   // Bodies travel as bytes: copied into the core as they are, decoded once for JSON.parse (a BOM
   // and invalid bytes as the core reads them: dropped, and U+FFFD).
   const utf8Decoder = new TextDecoder();
   const utf8Encoder = new TextEncoder();
+
+  // The instance's memory, where an answer's timestamps are read in place (a new instance has
+  // its own).
+  let memory;
+  let memoryGeneration = -1;
+  function wasmBuffer() {
+    if (memoryGeneration !== generation) {
+      memory = w.wasmMemory();
+      memoryGeneration = generation;
+    }
+    return memory.buffer;
+  }
 
   function revive(text, body) {
     const step = JSON.parse(text);
@@ -112,13 +124,15 @@ export function createApi(glue, platform = {}) {
       }
       const keys = a.dates;
       if (keys) {
-        const { times } = a;
         const n = keys.length;
         const objects = a.list ? v : [v];
+        // A view of the core's memory, read before the next boundary call; NaN for null.
+        const [offset, count] = step.times ?? [0, 0];
+        const times = new Float64Array(wasmBuffer(), offset, count);
         for (let i = 0; i < objects.length; i++) {
           for (let k = 0; k < n; k++) {
             const t = times[i * n + k];
-            if (t !== null) objects[i][keys[k]] = new Date(t);
+            if (Number.isFinite(t)) objects[i][keys[k]] = new Date(t);
           }
         }
       }

@@ -23,6 +23,7 @@ test('events: absent optional keys become null, null lists [], timestamps Dates;
   assert.equal(first.message, null);
   assert.deepEqual(first.resources, []);
   assert.deepEqual(first.extra, { a: [1] });
+  assert.equal(second.created_at.toISOString(), '2025-05-07T11:00:01.000Z');
   assert.equal(second.message, 'm');
   assert.deepEqual(second.resources, [
     { kind: 'Pod', name: null, uid: null, health_status: null, health_message: null },
@@ -38,6 +39,22 @@ test('a repeated key reads as JSON.parse reads it: the last one, with its own ed
   const [event] = await collect(ctx.client.apps.getEvents(DEMO.sd));
   assert.equal(event.created_at.toISOString(), '2025-05-07T11:00:00.000Z');
   assert.deepEqual(event.resources, [{ kind: 'k', name: null, uid: null, health_status: null, health_message: null }]);
+});
+
+test('every object gets its own timestamps, a null one stays null', async () => {
+  const rev = (n, created, end) => ({ revision_number: n, creator: 'u', comment: null, created_at: created, end_at: end });
+  const revisions = [
+    rev(4, '2025-05-07T11:00:04Z', null),
+    rev(3, '2025-05-07T11:00:03.25Z', '2025-05-07T11:00:04Z'),
+    rev(2, '2025-05-07T13:00:02+02:00', null),
+    rev(1, '2024-02-29T23:59:59.999Z', '2025-05-07T11:00:02Z'),
+  ];
+  await answer('GET', '/apis/apps/v2/instances/*/revisions', revisions);
+  const got = await ctx.client.apps.getRevisions(DEMO.sd);
+  const iso = (t) => (t === null ? null : new Date(t).toISOString());
+  assert.deepEqual(got.map((r) => [r.revision_number, iso(r.created_at), iso(r.end_at)]),
+    revisions.map((r) => [r.revision_number, iso(r.created_at), iso(r.end_at)]));
+  assert.ok(got.every((r) => r.created_at instanceof Date && (r.end_at === null || r.end_at instanceof Date)));
 });
 
 test('values: the legacy app_instance_id is read as instance_id, and a missing value is null', async () => {
