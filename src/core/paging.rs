@@ -3,7 +3,8 @@
 use super::error::{ApiError, Result};
 use super::models::{envelope, items, Edits, APP, APP_EVENT};
 use super::ops::number;
-use super::requests::{Method, RequestSpec};
+use super::requests::RequestSpec;
+use super::urls::push_pair;
 use serde_json::Value;
 
 /// The most pages one cursor follows, so that a server which always claims one more page cannot
@@ -23,25 +24,20 @@ pub enum PageKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageCursor {
     kind: PageKind,
+    /// The URL with the query pairs that come before `page`.
     url: String,
-    before: Vec<(String, String)>,
-    after: Vec<(String, String)>,
+    /// The `states` values, sent after `page`.
+    states: Vec<String>,
     page: u64,
     done: bool,
 }
 
 impl PageCursor {
-    pub fn new(
-        kind: PageKind,
-        url: String,
-        before: Vec<(String, String)>,
-        after: Vec<(String, String)>,
-    ) -> PageCursor {
+    pub fn new(kind: PageKind, url: String, states: Vec<String>) -> PageCursor {
         PageCursor {
             kind,
             url,
-            before,
-            after,
+            states,
             page: 1,
             done: false,
         }
@@ -52,17 +48,14 @@ impl PageCursor {
         if self.done {
             return None;
         }
-        let mut query = self.before.clone();
+        let mut url = self.url.clone();
         if self.kind == PageKind::Apps || self.page > 1 {
-            query.push(("page".to_string(), self.page.to_string()));
+            push_pair(&mut url, "page", itoa::Buffer::new().format(self.page));
         }
-        query.extend(self.after.iter().cloned());
-        Some(RequestSpec {
-            method: Method::Get,
-            url: self.url.clone(),
-            query,
-            body: None,
-        })
+        for s in &self.states {
+            push_pair(&mut url, "states", s);
+        }
+        Some(RequestSpec::get(url))
     }
 
     /// Takes the body text answering `next_request()`. Iteration ends after an error, an
@@ -128,7 +121,7 @@ mod tests {
 
     fn url(c: &PageCursor) -> Option<String> {
         c.next_request()
-            .map(|r| r.display_url().trim_start_matches("http://h").to_string())
+            .map(|r| r.url.trim_start_matches("http://h").to_string())
     }
 
     #[test]
@@ -241,7 +234,7 @@ mod tests {
     }
 
     fn cursor(kind: PageKind) -> PageCursor {
-        PageCursor::new(kind, "http://h/x".into(), vec![], vec![])
+        PageCursor::new(kind, "http://h/x".into(), vec![])
     }
 
     #[test]
@@ -306,10 +299,7 @@ mod tests {
             assert!(c.next_request().is_some(), "{n}");
         }
         let last = c.next_request().unwrap();
-        assert_eq!(
-            last.query,
-            vec![("page".to_string(), MAX_PAGES.to_string())]
-        );
+        assert_eq!(last.query(), [("page", MAX_PAGES.to_string().as_str())]);
         let e = c.accept(200, &endless).unwrap_err();
         assert_eq!(e.kind.name(), "BadGateway");
         assert!(e.message.contains("more than 10000 pages"), "{}", e.message);

@@ -4,7 +4,7 @@ use super::config::Defaults;
 use super::error::{ApiError, Result};
 use super::models::App;
 use super::paging::{PageCursor, PageKind};
-use super::urls::{apps_base, join, with_query};
+use super::urls::{apps_base, join, push_pair, with_query};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,12 +26,12 @@ impl Method {
     }
 }
 
-/// One HTTP request: `url` has no query; `query` pairs are sent in order.
+/// One HTTP request. `url` is the whole URL, its query in the SDK's encoding: built once, as it
+/// is sent and as errors name it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSpec {
     pub method: Method,
     pub url: String,
-    pub query: Vec<(String, String)>,
     pub body: Option<Value>,
 }
 
@@ -40,26 +40,29 @@ impl RequestSpec {
         RequestSpec {
             method: Method::Get,
             url,
-            query: Vec::new(),
             body: None,
         }
     }
 
-    fn with_query(mut self, key: &str, value: impl Into<String>) -> RequestSpec {
-        self.query.push((key.to_string(), value.into()));
+    fn with_query(mut self, key: &str, value: &str) -> RequestSpec {
+        push_pair(&mut self.url, key, value);
         self
     }
 
-    /// The full URL in the SDK's query encoding.
-    pub fn display_url(&self) -> String {
-        with_query(&self.url, &self.query)
+    /// The query's pairs as sent (still encoded), for tests.
+    #[cfg(test)]
+    pub fn query(&self) -> Vec<(&str, &str)> {
+        self.url
+            .split_once('?')
+            .map(|(_, q)| q.split('&').filter_map(|p| p.split_once('=')).collect())
+            .unwrap_or_default()
     }
 
     /// `e`, naming this request unless it names one already.
     pub fn named(&self, e: Box<ApiError>) -> Box<ApiError> {
         match e.method {
             Some(_) => e,
-            None => e.with_request(self.method.as_str(), &self.display_url()),
+            None => e.with_request(self.method.as_str(), &self.url),
         }
     }
 }
@@ -135,16 +138,8 @@ impl Api {
         Ok(app_ids
             .chunks(100)
             .map(|batch| {
-                let query = batch
-                    .iter()
-                    .map(|id| ("id".to_string(), id.clone()))
-                    .collect();
-                RequestSpec {
-                    method: Method::Get,
-                    url: url.clone(),
-                    query,
-                    body: None,
-                }
+                let ids: Vec<_> = batch.iter().map(|id| ("id", id.as_str())).collect();
+                RequestSpec::get(with_query(&url, &ids))
             })
             .collect())
     }
@@ -154,7 +149,6 @@ impl Api {
         Ok(RequestSpec {
             method: Method::Post,
             url: self.v1(scope, &["instances"])?,
-            query: Vec::new(),
             body: Some(app_data),
         })
     }
@@ -181,7 +175,6 @@ impl Api {
         Ok(RequestSpec {
             method: Method::Put,
             url: self.v1(&Self::instance_scope(app), &["instances", app_id])?,
-            query: Vec::new(),
             body: Some(body),
         })
     }
@@ -267,7 +260,6 @@ impl Api {
         Ok(RequestSpec {
             method: Method::Post,
             url: self.v1(scope, &["instances", app_id, "revisions", &n, "rollback"])?,
-            query: Vec::new(),
             body: Some(Value::Object(body)),
         })
     }
@@ -287,28 +279,17 @@ impl Api {
     /// `GET v2/instances?cluster&org&project&page=N[&states=…]`, page 1 upwards.
     pub fn list(&self, scope: &Scope, states: &[String]) -> Result<PageCursor> {
         let (c, o, p) = self.project_key(scope)?;
-        let url = self.v2(&["instances"])?;
-        let before = vec![
-            ("cluster".to_string(), c),
-            ("org".to_string(), o),
-            ("project".to_string(), p),
-        ];
-        let after = states
-            .iter()
-            .map(|s| ("states".to_string(), s.clone()))
-            .collect();
-        Ok(PageCursor::new(PageKind::Apps, url, before, after))
+        let url = with_query(
+            &self.v2(&["instances"])?,
+            &[("cluster", &c), ("org", &o), ("project", &p)],
+        );
+        Ok(PageCursor::new(PageKind::Apps, url, states.to_vec()))
     }
 
     /// `GET {v1}/instances/{id}/events`, then `?page=2`, … .
     pub fn events(&self, scope: &Scope, app_id: &str) -> Result<PageCursor> {
         let url = self.v1(scope, &["instances", app_id, "events"])?;
-        Ok(PageCursor::new(
-            PageKind::Events,
-            url,
-            Vec::new(),
-            Vec::new(),
-        ))
+        Ok(PageCursor::new(PageKind::Events, url, Vec::new()))
     }
 }
 
@@ -338,9 +319,7 @@ pub(crate) mod tests {
     }
 
     fn path(r: &RequestSpec) -> String {
-        r.display_url()
-            .trim_start_matches("https://api.example")
-            .to_string()
+        r.url.trim_start_matches("https://api.example").to_string()
     }
 
     const V1: &str = "/apis/apps/v1/cluster/default/org/superorg/project/alpha";
@@ -511,11 +490,11 @@ pub(crate) mod tests {
         let ids: Vec<String> = (0..250).map(|i| format!("id{i}")).collect();
         let reqs = api().upgrades(&ids).unwrap();
         assert_eq!(
-            reqs.iter().map(|r| r.query.len()).collect::<Vec<_>>(),
+            reqs.iter().map(|r| r.query().len()).collect::<Vec<_>>(),
             vec![100, 100, 50]
         );
-        assert_eq!(reqs[1].query[0].1, "id100");
-        assert_eq!(reqs[2].query[49].1, "id249");
+        assert_eq!(reqs[1].query()[0].1, "id100");
+        assert_eq!(reqs[2].query()[49].1, "id249");
         assert!(api().upgrades(&[]).unwrap().is_empty());
     }
 }

@@ -88,25 +88,28 @@ fn push_query_part(out: &mut String, s: &str) {
     }
 }
 
-fn push_query(out: &mut String, pairs: &[(String, String)]) {
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        push_query_part(out, k);
-        out.push('=');
-        push_query_part(out, v);
-    }
+fn push_encoded_pair(out: &mut String, key: &str, value: &str) {
+    push_query_part(out, key);
+    out.push('=');
+    push_query_part(out, value);
 }
 
-/// `url` with `?query` appended when there is one: `a=1&b=2&b=3` in the SDK's encoding (lists
-/// are repeated keys).
-pub fn with_query(url: &str, pairs: &[(String, String)]) -> String {
+/// Appends `key=value` to `url` in the SDK's encoding, after `?` for its first pair, else `&`
+/// (a base URL has no `?`: every one is built here, from an origin and encoded segments).
+pub fn push_pair(url: &mut String, key: &str, value: &str) {
+    url.push(if url.contains('?') { '&' } else { '?' });
+    push_encoded_pair(url, key, value);
+}
+
+/// `url` with `pairs` appended as by `push_pair`: `?a=1&b=2&b=3` (lists are repeated keys).
+pub fn with_query(url: &str, pairs: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(url.len() + 64);
     out.push_str(url);
-    if !pairs.is_empty() {
-        out.push('?');
-        push_query(&mut out, pairs);
+    let mut sep = if url.contains('?') { '&' } else { '?' };
+    for (k, v) in pairs {
+        out.push(sep);
+        sep = '&';
+        push_encoded_pair(&mut out, k, v);
     }
     out
 }
@@ -160,14 +163,14 @@ pub fn logs_url(
         &format!("{ws}://{authority}/api/v1"),
         &["apps", app_id, "log_ws"],
     )?;
-    let mut q = Vec::new();
+    let mut url = url;
     if let Some(s) = since {
-        q.push(("since".to_string(), s.to_string()));
+        push_pair(&mut url, "since", s);
     }
     if timestamps {
-        q.push(("timestamps".to_string(), "true".to_string()));
+        push_pair(&mut url, "timestamps", "true");
     }
-    Ok(with_query(&url, &q))
+    Ok(url)
 }
 
 #[cfg(test)]
@@ -230,17 +233,17 @@ mod tests {
 
     #[test]
     fn query_like_yarl() {
-        let q = vec![
-            ("since".to_string(), "2025-05-07T11:00:00+00:00".to_string()),
-            ("id".to_string(), "a b&c=d".to_string()),
-            ("id".to_string(), "x/y%z".to_string()),
+        let q = [
+            ("since", "2025-05-07T11:00:00+00:00"),
+            ("id", "a b&c=d"),
+            ("id", "x/y%z"),
         ];
         assert_eq!(
             with_query("http://h/p", &q),
             "http://h/p?since=2025-05-07T11:00:00%2B00:00&id=a+b%26c%3Dd&id=x/y%25z"
         );
         assert_eq!(with_query("http://h/p", &[]), "http://h/p");
-        let q = [(" k ".to_string(), "  é%\u{7f} ".to_string())];
+        let q = [(" k ", "  é%\u{7f} ")];
         assert_eq!(
             with_query("http://h/p", &q),
             "http://h/p?+k+=++%C3%A9%25%7F+"
