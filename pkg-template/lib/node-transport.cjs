@@ -5,7 +5,8 @@
 
 // `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
 // node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more.
-function nodeTransport(load) {
+// `deadlineTimer(fn, ms)`: the JS layer's setTimeout for a request's deadline (lib/api.js).
+function nodeTransport(load, deadlineTimer) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.
   const modules = {};
@@ -96,7 +97,7 @@ function nodeTransport(load) {
       }
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    timer = setTimeout(() => {
+    timer = deadlineTimer(() => {
       const e = new Error('timeout');
       e.apoloCode = 'timeout';
       r.destroy();

@@ -7,7 +7,8 @@
 //   - headless Chromium: the package (pkg/web.js) vs plain fetch, in the same page.
 // Runs are interleaved (every client once per round, in a rotating order; the no-network clients and
 // Node's gets take turns in slices of calls within the round) so that the noise of a shared machine hits
-// all of them alike; each figure is the median over the rounds. Nothing asserts a time:
+// all of them alike; each figure is the median over the rounds. The no-network rounds come first, before
+// the SDK worker and Chromium start. Nothing asserts a time:
 // it prints one table and writes test-output/bench.json.
 // BENCH_RUNS (default 7) sets the rounds; BENCH_ONLY=cpu runs the no-network part alone (for --cpu-prof).
 import { spawn } from 'node:child_process';
@@ -329,37 +330,9 @@ const samples = {}; // "measure/client" -> one value per round
 const raw = {}; // the same, as the clients answered (times, counts, bytes)
 const loads = []; // the machine's 1-minute load average after each round
 
-// A measure: its clients, each answering a result that `value` turns into the round's figure.
-function measure(name, unit, value, clients) {
-  return { name, unit, value, clients: Object.entries(clients) };
-}
-const perS = (key) => (r) => r[key] / (r.ms / 1000);
-const mibPerS = (r) => r.bytes / MiB / (r.ms / 1000);
-const p50Of = (r) => p50(r.times);
-
-try {
-  const bodies = await cannedBodies();
-  const cpu = cpuBench(bodies);
-  const measures = [
-    measure('cpu get', 'µs/call', (r) => r.us, cpu.get),
-    measure('cpu list page', 'µs/page', (r) => r.us, cpu.list),
-  ];
-  let sdk;
-  let chromium;
-  if (ONLY !== 'cpu') {
-    sdk = await startSdk();
-    chromium = await startChromium();
-    measures.push(
-      measure('get p50', 'ms', p50Of, slicedGets(GETS, 10, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get })),
-      measure('list', 'apps/s', perS('count'), { pkg: node.pkgList, plain: node.plainList, sdk: sdk.list }),
-      measure('getEvents', 'events/s', perS('count'), { pkg: node.pkgEvents, plain: node.plainEvents, sdk: sdk.events }),
-      measure('logs', 'MiB/s', mibPerS, { pkg: node.pkgLogs, lines: node.pkgLogLines, ws: node.wsLogs, sdk: sdk.logs }),
-      measure('chromium get p50', 'ms', p50Of, { pkg: chromium.pkgGet, plain: chromium.plainGet }),
-      measure('chromium list', 'apps/s', perS('count'), { pkg: chromium.pkgList, plain: chromium.plainList }),
-    );
-  }
-
-  // Same-work checks, and a warm-up of JITs, sockets and the emulator (not counted).
+// RUNS rounds of `measures`, after a round that checks every client does the same work and warms up
+// JITs, sockets and the emulator (not counted).
+async function rounds(phase, measures) {
   for (const m of measures) {
     const counts = [];
     for (const [, fn] of m.clients) {
@@ -370,7 +343,6 @@ try {
     if (want !== undefined && counts.some((c) => c !== want)) throw new Error(`${m.name}: counts ${counts}, want ${want}`);
     if (m.name === 'logs' && counts.some((c) => c !== counts[0])) throw new Error(`logs: bytes ${counts}`);
   }
-
   for (let round = 0; round < RUNS; round++) {
     for (const m of measures) {
       const k = round % m.clients.length;
@@ -382,7 +354,40 @@ try {
       }
     }
     loads.push(os.loadavg()[0]);
-    process.stderr.write(`[bench] round ${round + 1}/${RUNS} done (load average ${loads.at(-1).toFixed(1)})\n`);
+    process.stderr.write(`[bench] ${phase}: round ${round + 1}/${RUNS} done (load average ${loads.at(-1).toFixed(1)})\n`);
+  }
+}
+
+// A measure: its clients, each answering a result that `value` turns into the round's figure.
+function measure(name, unit, value, clients) {
+  return { name, unit, value, clients: Object.entries(clients) };
+}
+const perS = (key) => (r) => r[key] / (r.ms / 1000);
+const mibPerS = (r) => r.bytes / MiB / (r.ms / 1000);
+const p50Of = (r) => p50(r.times);
+
+try {
+  const bodies = await cannedBodies();
+  const cpu = cpuBench(bodies);
+  // The no-network rounds run first, on their own: the client's own CPU time, measured before the
+  // SDK worker and Chromium start and apart from the network rounds' sockets and garbage.
+  await rounds('no network', [
+    measure('cpu get', 'µs/call', (r) => r.us, cpu.get),
+    measure('cpu list page', 'µs/page', (r) => r.us, cpu.list),
+  ]);
+  let sdk;
+  let chromium;
+  if (ONLY !== 'cpu') {
+    sdk = await startSdk();
+    chromium = await startChromium();
+    await rounds('network', [
+      measure('get p50', 'ms', p50Of, slicedGets(GETS, 10, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get })),
+      measure('list', 'apps/s', perS('count'), { pkg: node.pkgList, plain: node.plainList, sdk: sdk.list }),
+      measure('getEvents', 'events/s', perS('count'), { pkg: node.pkgEvents, plain: node.plainEvents, sdk: sdk.events }),
+      measure('logs', 'MiB/s', mibPerS, { pkg: node.pkgLogs, lines: node.pkgLogLines, ws: node.wsLogs, sdk: sdk.logs }),
+      measure('chromium get p50', 'ms', p50Of, { pkg: chromium.pkgGet, plain: chromium.plainGet }),
+      measure('chromium list', 'apps/s', perS('count'), { pkg: chromium.pkgList, plain: chromium.plainList }),
+    ]);
   }
 
   const med = (key) => median(samples[key]);

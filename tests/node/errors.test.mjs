@@ -1,7 +1,10 @@
 // Error classes and their fields for every status the SDK maps, refused connections, timeouts, aborts,
 // invalid arguments, and the token never showing up in an error.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { getEventListeners } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import {
   ApoloClient, ApoloError, AuthenticationError, AuthorizationError, BadGateway, ClientError, ConnectionError,
@@ -220,6 +223,29 @@ describe('transport', () => {
       process.off('warning', onWarning);
     }
     assert.deepEqual(warnings, []);
+  });
+
+  test('a script ends when its calls are done: no deadline timer keeps Node running', async () => {
+    // Default deadline (60 s), both transports; a timer left referenced would hold the process that long.
+    const script = `
+      import { ApoloClient } from 'apolo-apps';
+      const o = { apiUrl: process.env.API, token: process.env.TOKEN, cluster: 'default', org: 'superorg', project: 'alpha' };
+      for (const c of [new ApoloClient(o), new ApoloClient({ ...o, fetch })]) {
+        for (let i = 0; i < 3; i++) await c.apps.get(process.env.APP);
+        await c.apps.get(process.env.APP, { timeoutMs: 45_000 });
+      }
+      console.log('done');
+    `;
+    const started = Date.now();
+    const out = await new Promise((resolve, reject) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: path.dirname(fileURLToPath(import.meta.url)), timeout: 20_000,
+        env: { ...process.env, API: emu.apiUrl, TOKEN: emu.token, APP: DEMO.sd },
+      }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)));
+    });
+    assert.equal(out.trim(), 'done');
+    const took = Date.now() - started;
+    assert.ok(took < 15_000, `the process ran ${took} ms`);
   });
 
   test('abort of a pending call rejects with the signal reason', async () => {
