@@ -316,7 +316,12 @@ impl Step {
     /// on a page with the next request or `done`, `{ refreshToken: true }`. `head` holds extra
     /// members, already JSON (`"op":1,`), or is empty.
     pub fn to_json(&self, head: &str) -> Result<String> {
-        let mut out = String::with_capacity(128);
+        // Room for a step with its URL, so that writing it does not grow the string.
+        let url = match self {
+            Step::Send(s) | Step::Page(_, Some(s)) => s.url.len(),
+            _ => 0,
+        };
+        let mut out = String::with_capacity(head.len() + url + 192);
         out.push('{');
         out.push_str(head);
         match self {

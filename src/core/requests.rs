@@ -4,7 +4,7 @@ use super::config::Defaults;
 use super::error::{ApiError, Result};
 use super::models::App;
 use super::paging::{PageCursor, PageKind};
-use super::urls::{apps_base, join, push_pair, with_query};
+use super::urls::{apps_base, push_pair, push_segments, with_query};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +97,18 @@ impl Api {
         })
     }
 
+    /// `{apps}/{version}` and `segments`, written into one string (every request's URL starts here).
+    fn versioned(&self, version: &str, segments: &[&str]) -> Result<String> {
+        let mut url = String::with_capacity(self.apps.len() + 96);
+        url.push_str(&self.apps);
+        url.push('/');
+        url.push_str(version);
+        push_segments(&mut url, segments)?;
+        Ok(url)
+    }
+
     fn v2(&self, segments: &[&str]) -> Result<String> {
-        join(&format!("{}/v2", self.apps), segments)
+        self.versioned("v2", segments)
     }
 
     /// cluster, org, project for a per-project call; refused before sending when unknown.
@@ -120,11 +130,9 @@ impl Api {
 
     fn v1(&self, scope: &Scope, segments: &[&str]) -> Result<String> {
         let (c, o, p) = self.project_key(scope)?;
-        let base = join(
-            &format!("{}/v1", self.apps),
-            &["cluster", &c, "org", &o, "project", &p],
-        )?;
-        join(&base, segments)
+        let mut url = self.versioned("v1", &["cluster", &c, "org", &o, "project", &p])?;
+        push_segments(&mut url, segments)?;
+        Ok(url)
     }
 
     /// `GET v2/instances/{id}`.

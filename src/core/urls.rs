@@ -72,11 +72,17 @@ pub fn join(base: &str, segments: &[&str]) -> Result<String> {
     let base = base.trim_end_matches('/');
     let mut url = String::with_capacity(base.len() + 64);
     url.push_str(base);
+    push_segments(&mut url, segments)?;
+    Ok(url)
+}
+
+/// Appends `/segment` for each of `segments`, each encoded as one segment.
+pub fn push_segments(url: &mut String, segments: &[&str]) -> Result<()> {
     for s in segments {
         url.push('/');
-        push_segment(&mut url, s)?;
+        push_segment(url, s)?;
     }
-    Ok(url)
+    Ok(())
 }
 
 // Written into one string, chunk by chunk: each request's URL is built this way, and going

@@ -527,11 +527,16 @@ fn step_or_error(
                 .iter()
                 .map(|ms| ms.map_or(f64::NAN, |ms| ms as f64)),
         );
-        if t.is_empty() {
-            String::new()
-        } else {
-            format!("\"times\":[{},{}],", t.as_ptr() as usize, t.len())
+        let mut head = String::new();
+        if !t.is_empty() {
+            let mut n = itoa::Buffer::new();
+            head.push_str("\"times\":[");
+            head.push_str(n.format(t.as_ptr() as usize));
+            head.push(',');
+            head.push_str(n.format(t.len()));
+            head.push_str("],");
         }
+        head
     });
     step.to_json(&head).map_err(|e| op_error(slot, e, spec))
 }
