@@ -5,12 +5,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const glue = require('./wasm/node/apolo_apps.cjs');
-const { createApi, deadlineTimer } = require('./lib/api.cjs');
+const { createApi, startDeadline, stopDeadline } = require('./lib/api.cjs');
 const { nodeTransport } = require('./lib/node-transport.cjs');
 
 glue.initSync({ module: new WebAssembly.Module(fs.readFileSync(path.join(__dirname, 'wasm/web/apolo_apps_bg.wasm'))) });
 
 module.exports = createApi(glue, {
-  transport: nodeTransport({ 'http:': () => require('node:http'), 'https:': () => require('node:https') }, deadlineTimer),
+  transport: nodeTransport({ 'http:': () => require('node:http'), 'https:': () => require('node:https') }, { startDeadline, stopDeadline }),
   env: process.env,
 });

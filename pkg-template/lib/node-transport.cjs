@@ -5,8 +5,8 @@
 
 // `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
 // node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more.
-// `deadlineTimer(fn, ms)`: the JS layer's setTimeout for a request's deadline (lib/api.js).
-function nodeTransport(load, deadlineTimer) {
+// `deadlines`: the JS layer's request deadlines, `{ startDeadline(ms, fire), stopDeadline(d) }` (lib/api.js).
+function nodeTransport(load, { startDeadline, stopDeadline }) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.
   const modules = {};
@@ -59,11 +59,11 @@ function nodeTransport(load, deadlineTimer) {
     const headers = { ...req.headers };
     if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
     let done = false;
-    let timer;
+    let deadline;
     const finish = (fn, v) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      if (deadline !== undefined) stopDeadline(deadline);
       signal?.removeEventListener('abort', onAbort);
       fn(v);
     };
@@ -97,12 +97,12 @@ function nodeTransport(load, deadlineTimer) {
       }
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    timer = deadlineTimer(() => {
+    deadline = startDeadline(Math.min(timeoutMs, 2_147_483_647), () => {
       const e = new Error('timeout');
       e.apoloCode = 'timeout';
       r.destroy();
       finish(reject, e);
-    }, Math.min(timeoutMs, 2_147_483_647));
+    });
     r.end(req.body);
   });
 }

@@ -170,6 +170,21 @@ describe('transport', () => {
     assert.ok(took >= 250 && took < 2500, `took ${took} ms`);
   });
 
+  for (const [transport, extra] of [['node:http', {}], ['fetch', { fetch }]]) {
+    test(`deadlines (${transport}): each request keeps its own, whatever ended or waits beside it`, async () => {
+      const c = emu.client({ maxRetries: 0, ...extra }); // the default deadline, 60 s
+      assert.equal((await c.apps.get(DEMO.sd)).id, DEMO.sd); // its deadline was the earliest, and it is over
+      await emu.fault({ path: '/apis/apps/v2/instances/*', delay_ms: 1500, times: 2 });
+      const started = Date.now();
+      const slow = c.apps.get(DEMO.sd); // 60 s: answered after 1.5 s
+      const short = c.apps.get(DEMO.sd, { timeoutMs: 300 });
+      await assert.rejects(short, TimeoutError);
+      const took = Date.now() - started;
+      assert.ok(took >= 250 && took < 1400, `the 300 ms deadline fired after ${took} ms`);
+      assert.equal((await slow).id, DEMO.sd);
+    });
+  }
+
   test('timeoutMs applies to page requests of iterators', async () => {
     const c = emu.client({ timeoutMs: 300, maxRetries: 0 });
     await emu.fault({ path: '/apis/apps/v2/instances', delay_ms: 3000, times: 1 });
