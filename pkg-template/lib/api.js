@@ -137,16 +137,18 @@ export function createApi(glue, platform = {}) {
   const utf8Decoder = new TextDecoder();
   const utf8Encoder = new TextEncoder();
 
-  // The instance's memory, where an answer's timestamps are read in place (a new instance has
-  // its own).
+  // The instance's memory as f64s, where an answer's timestamps are read in place: made again for
+  // a new instance, and when the memory grew (its old buffer is then detached).
   let memory;
   let memoryGeneration = -1;
-  function wasmBuffer() {
+  let f64 = new Float64Array(0);
+  function wasmF64() {
     if (memoryGeneration !== generation) {
       memory = w.wasmMemory();
       memoryGeneration = generation;
     }
-    return memory.buffer;
+    if (f64.buffer !== memory.buffer) f64 = new Float64Array(memory.buffer);
+    return f64;
   }
 
   function revive(text, body) {
@@ -167,12 +169,13 @@ export function createApi(glue, platform = {}) {
       if (keys) {
         const n = keys.length;
         const objects = a.list ? v : [v];
-        // A view of the core's memory, read before the next boundary call; NaN for null.
+        // Read in the core's memory before the next boundary call; NaN for null.
         const [offset, count] = step.times ?? [0, 0];
-        const times = new Float64Array(wasmBuffer(), offset, count);
-        for (let i = 0; i < objects.length; i++) {
+        const times = wasmF64();
+        const first = offset / 8;
+        for (let i = 0; i < objects.length && (i + 1) * n <= count; i++) {
           for (let k = 0; k < n; k++) {
-            const t = times[i * n + k];
+            const t = times[first + i * n + k];
             if (Number.isFinite(t)) objects[i][keys[k]] = new Date(t);
           }
         }
