@@ -91,7 +91,8 @@ export function createApi(glue, platform = {}) {
   function toError(e, extra) {
     if (e !== null && typeof e === 'object' && typeof e.apoloError === 'string' && !(e instanceof Error)) {
       const cls = Object.hasOwn(errorClasses, e.apoloError) ? errorClasses[e.apoloError] : ApoloError;
-      return new cls(e.message, { status: e.status, payload: e.payload, method: e.method, url: e.url, ...extra });
+      const headers = typeof extra?.headers?.toHeaders === 'function' ? extra.headers.toHeaders() : extra?.headers;
+      return new cls(e.message, { status: e.status, payload: e.payload, method: e.method, url: e.url, ...extra, headers });
     }
     return e;
   }

@@ -1,11 +1,38 @@
 'use strict';
 // Node's HTTP transport: node:http/https with keep-alive agents, which cost a fraction of Node's
 // `fetch` per request. Same interface as the fetch transport in api.js:
-// (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, body: Uint8Array }>.
+// (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, body: Uint8Array }>,
+// where `headers` has `get(name)` (and `toHeaders()` when it is not a `Headers`).
 
 // `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
 // node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more.
 // `deadlines`: the JS layer's request deadlines, `{ startDeadline(ms, fire), stopDeadline(d) }` (lib/api.js).
+// A response's headers, read by name as `Headers.get` reads them. Building a `Headers` took ~4 µs
+// for a few headers (measured), more than the rest of this transport's own work per request: it is
+// built only for an error that carries the headers (`toHeaders`).
+class RawHeaders {
+  constructor(raw) {
+    this.raw = raw;
+  }
+
+  get(name) {
+    const want = name.toLowerCase();
+    let value = null;
+    for (let i = 0; i + 1 < this.raw.length; i += 2) {
+      if (this.raw[i].toLowerCase() === want) value = value === null ? this.raw[i + 1] : `${value}, ${this.raw[i + 1]}`;
+    }
+    return value;
+  }
+
+  toHeaders() {
+    const h = new Headers();
+    for (let i = 0; i + 1 < this.raw.length; i += 2) {
+      try { h.append(this.raw[i], this.raw[i + 1]); } catch { /* a header Headers refuses */ }
+    }
+    return h;
+  }
+}
+
 function nodeTransport(load, { startDeadline, stopDeadline }) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.
@@ -77,12 +104,7 @@ function nodeTransport(load, { startDeadline, stopDeadline }) {
       res.on('error', (e) => finish(reject, e));
       res.on('aborted', () => finish(reject, Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
       res.on('end', () => {
-        const h = new Headers();
-        const raw = res.rawHeaders;
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          try { h.append(raw[i], raw[i + 1]); } catch { /* a header Headers refuses */ }
-        }
-        finish(resolve, { status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+        finish(resolve, { status: res.statusCode ?? 0, headers: new RawHeaders(res.rawHeaders), body: Buffer.concat(chunks) });
       });
     });
     r.on('error', (e) => finish(reject, e));
