@@ -28,7 +28,7 @@ function fireDeadlines() {
   for (const d of pendingDeadlines) {
     if (d.due <= t) {
       pendingDeadlines.delete(d);
-      d.fire();
+      queueMicrotask(d.fire); // each on its own: one that throws stops no other
     } else if (d.due < next) {
       next = d.due;
     }

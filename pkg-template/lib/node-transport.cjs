@@ -4,9 +4,6 @@
 // (req: { method, url, headers, body? }, { signal?, timeoutMs }) => Promise<{ status, headers, body: Uint8Array }>,
 // where `headers` has `get(name)` (and `toHeaders()` when it is not a `Headers`).
 
-// `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
-// node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more.
-// `deadlines`: the JS layer's request deadlines, `{ startDeadline(ms, fire), stopDeadline(d) }` (lib/api.js).
 // A response's headers, read by name as `Headers.get` reads them. Building a `Headers` took ~4 µs
 // for a few headers (measured), more than the rest of this transport's own work per request: it is
 // built only for an error that carries the headers (`toHeaders`).
@@ -33,6 +30,9 @@ class RawHeaders {
   }
 }
 
+// `load[protocol]()` gives node:http or node:https on the first request that needs it: loading
+// node:http costs about as much as the rest of `import 'apolo-apps'`, and TLS more. The second
+// argument: the JS layer's request deadlines, `{ startDeadline(ms, fire), stopDeadline(d) }`.
 function nodeTransport(load, { startDeadline, stopDeadline }) {
   // Idle sockets are closed after 4 s, before common server idle timeouts (5 s and up), so that a
   // request rarely meets a socket the server is closing.

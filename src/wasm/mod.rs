@@ -541,9 +541,9 @@ fn step_or_error(
 ) -> JsResult<String> {
     let step = step.map_err(|e| op_error(slot, e, spec))?;
     // The answer's timestamps stay here, and the step says where (`"times"`: their byte offset
-    // in this instance's memory and count): JS reads them as a Float64Array view before its next call,
-    // each object's in `dates` order, in epoch milliseconds (NaN: null). Measured per list page:
-    // JSON numbers ~9 µs to parse, a copied Float64Array ~5 µs, the view ~0.1 µs.
+    // in this instance's memory, and count): JS reads them in place before its next call, each
+    // object's in `dates` order, in epoch milliseconds (NaN: null). Measured per list page: JSON
+    // numbers ~9 µs to parse, a copied Float64Array ~5 µs, read in place ~0.1 µs.
     let head = TIMES.with(|t| {
         let mut t = t.borrow_mut();
         t.clear();
