@@ -5,11 +5,13 @@
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-// Request deadlines share one timer, armed for the earliest; a request that ends only leaves the
-// set. A timer set and cleared per request was ~8% of a `get`'s CPU in Node (measured: Node also
-// drops and rebuilds its list of timers for that duration each time). The timer is unref'd where the
-// runtime allows, as AbortSignal.timeout's is: a deadline never keeps a process alive by itself (a
-// pending request's socket does).
+// Request deadlines. In Node and Bun (whose timers can be unref'd) they share one timer, armed for
+// the earliest: a request that ends only leaves the set. A timer set and cleared per request was ~8%
+// of a `get`'s CPU in Node (measured: Node also drops and rebuilds its list of timers for that
+// duration each time). The shared timer is unref'd, as AbortSignal.timeout's is: a deadline never
+// keeps a process alive by itself (a pending request's socket does). Elsewhere (browsers, Deno,
+// edge runtimes, where a timer may belong to the request that set it) each request has its own.
+let sharedDeadlines; // unknown until the first deadline's timer shows what the runtime has
 const pendingDeadlines = new Set();
 let deadlineTimer;
 let deadlineTimerAt = Infinity;
@@ -17,8 +19,7 @@ function armDeadlines(due) {
   if (deadlineTimer !== undefined) clearTimeout(deadlineTimer);
   deadlineTimerAt = due;
   deadlineTimer = setTimeout(fireDeadlines, Math.max(0, due - now()));
-  if (typeof deadlineTimer?.unref === 'function') deadlineTimer.unref();
-  else globalThis.Deno?.unrefTimer?.(deadlineTimer);
+  deadlineTimer.unref();
 }
 function fireDeadlines() {
   deadlineTimer = undefined;
@@ -37,13 +38,19 @@ function fireDeadlines() {
 }
 /** Calls `fire` in `ms` unless `stopDeadline` of the handle it returns comes first. */
 export function startDeadline(ms, fire) {
+  if (sharedDeadlines !== true) {
+    const timer = setTimeout(fire, ms);
+    sharedDeadlines ??= typeof timer?.unref === 'function';
+    return { timer };
+  }
   const d = { due: now() + ms, fire };
   pendingDeadlines.add(d);
   if (d.due < deadlineTimerAt) armDeadlines(d.due);
   return d;
 }
 export function stopDeadline(d) {
-  pendingDeadlines.delete(d);
+  if (d.timer !== undefined) clearTimeout(d.timer);
+  else pendingDeadlines.delete(d);
 }
 
 /**
