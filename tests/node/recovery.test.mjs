@@ -27,9 +27,13 @@ test('a trap rejects the call that met it, and the next call works on a fresh in
   assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
   glue.__apoloArmTestTrap();
   await assert.rejects(client.apps.get(DEMO.sd), internal);
-  // The same client, a new one, and error mapping all work after it.
+  // The same client, a new one, and error mapping all work after it; timestamps come from the new
+  // instance's memory.
   assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd);
-  assert.equal((await emu.client().apps.get(DEMO.vscode)).id, DEMO.vscode);
+  const app = await emu.client().apps.get(DEMO.vscode);
+  assert.equal(app.id, DEMO.vscode);
+  const raw = await (await fetch(`${emu.url}/apis/apps/v2/instances/${DEMO.vscode}`, { headers: { authorization: `Bearer ${emu.token}` } })).json();
+  assert.deepEqual([app.created_at.getTime(), app.updated_at.getTime()], [Date.parse(raw.created_at), Date.parse(raw.updated_at)]);
   await assert.rejects(client.apps.get('no-such-app'), ResourceNotFound);
   assert.ok((await collect(client.apps.list())).length > 0);
 });
