@@ -4,10 +4,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use apolo_apps::wasm::{
-    app_states, client_info, client_new, error_of, handshake_error, op_answer, op_drop, op_failed,
-    op_start, redacted, use_token, wasm_memory,
+    app_states, call_names, client_info, client_new, error_of, handshake_error, op_answer, op_drop,
+    op_failed, op_start, redacted, use_token, wasm_memory,
 };
-use js_sys::{Array, Date, Float64Array, Object, Reflect, Set, WebAssembly};
+use js_sys::{Array, Date, Float64Array, Object, Reflect, Set, Uint8Array, WebAssembly};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -19,9 +19,20 @@ fn js(v: serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap()
 }
 
-/// A step as the JS layer reads it: one JSON text.
-fn parse(text: &str) -> JsValue {
-    js_sys::JSON::parse(text).unwrap()
+/// A step as the JS layer reads it: JSON text in the instance's memory, at `at` = byte offset +
+/// length × 2³².
+fn parse(at: f64) -> JsValue {
+    let memory: WebAssembly::Memory = wasm_memory().unchecked_into();
+    let (offset, len) = (at % 4_294_967_296.0, (at / 4_294_967_296.0).floor());
+    let bytes =
+        Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), offset as u32, len as u32);
+    js_sys::JSON::parse(&String::from_utf8(bytes.to_vec()).unwrap()).unwrap()
+}
+
+/// Starts call `name` as the JS layer does: by its index in `callNames()`.
+fn start(client: u32, name: &str, a: JsValue, b: JsValue, opts: JsValue) -> Result<f64, JsValue> {
+    let call = call_names().iter().position(|n| n == name).unwrap();
+    op_start(client, call as u32, a, b, opts)
 }
 
 fn get(v: &JsValue, key: &str) -> JsValue {
@@ -43,7 +54,7 @@ fn times(step: &JsValue) -> Vec<f64> {
 }
 
 /// The answer to an op's first attempt, with no headers and no token provider.
-fn reply(op: u32, status: u16, body: &[u8]) -> Result<String, JsValue> {
+fn reply(op: u32, status: u16, body: &[u8]) -> Result<f64, JsValue> {
     op_answer(op, 1, status, &Object::new(), body, false, 0.0, 0.0)
 }
 
@@ -110,17 +121,15 @@ fn bad_options_are_typed_errors() {
 #[wasm_bindgen_test]
 fn a_call_is_one_request_then_one_decoded_value() {
     let c = client();
-    let step =
-        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let step = parse(start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     assert_eq!(text(&step, "method"), "GET");
     assert_eq!(
         text(&step, "url"),
         format!("http://h/apis/apps/v2/instances/{ID}")
     );
-    assert_eq!(get(&step, "maxRetries").as_f64(), Some(2.0));
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = parse(&reply(op, 200, app_json().as_bytes()).unwrap());
+    let done = parse(reply(op, 200, app_json().as_bytes()).unwrap());
     assert_eq!(get(&done, "done"), JsValue::TRUE);
     // The value is the body itself (JS parses it); timestamps cross as epoch milliseconds, with
     // the keys the JS layer makes Dates of.
@@ -142,8 +151,7 @@ fn a_call_is_one_request_then_one_decoded_value() {
 fn bodies_and_iterables() {
     let c = client();
     let data = js(json!({"template_name": "shell", "template_version": "latest", "input": {}}));
-    let step =
-        parse(&op_start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let step = parse(start(c, "install", data, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     assert_eq!(text(&step, "method"), "POST");
     assert_eq!(text(&step, "contentType"), "application/json");
     assert_eq!(
@@ -156,7 +164,7 @@ fn bodies_and_iterables() {
     ids.add(&"a".into());
     ids.add(&"b".into());
     let step = parse(
-        &op_start(
+        start(
             c,
             "getUpgrades",
             ids.into(),
@@ -170,7 +178,7 @@ fn bodies_and_iterables() {
         "{}",
         text(&step, "url")
     );
-    let e = op_start(
+    let e = start(
         c,
         "getUpgrades",
         "ab".into(),
@@ -185,7 +193,7 @@ fn bodies_and_iterables() {
 fn revision_numbers_start_at_one() {
     let c = client();
     for n in [0.0, -1.0, 1.5] {
-        let e = op_start(c, "rollback", ID.into(), n.into(), JsValue::UNDEFINED).unwrap_err();
+        let e = start(c, "rollback", ID.into(), n.into(), JsValue::UNDEFINED).unwrap_err();
         assert_eq!(text(&e, "apoloError"), "IllegalArgumentError", "{n}");
     }
 }
@@ -199,7 +207,7 @@ fn logs_since_takes_a_date() {
     .unwrap();
     let opts = Object::new();
     Reflect::set(&opts, &"since".into(), &Date::new(&JsValue::from_f64(0.0))).unwrap();
-    let step = parse(&op_start(c, "logs", ID.into(), JsValue::UNDEFINED, opts.into()).unwrap());
+    let step = parse(start(c, "logs", ID.into(), JsValue::UNDEFINED, opts.into()).unwrap());
     let url = text(&step, "value");
     assert!(url.starts_with("ws://m/"), "{url}");
     assert!(
@@ -213,14 +221,13 @@ fn logs_since_takes_a_date() {
         &Date::new(&JsValue::from_f64(f64::NAN)),
     )
     .unwrap();
-    assert!(op_start(c, "logs", ID.into(), JsValue::UNDEFINED, bad.into()).is_err());
+    assert!(start(c, "logs", ID.into(), JsValue::UNDEFINED, bad.into()).is_err());
 }
 
 #[wasm_bindgen_test]
 fn errors_name_the_request_without_the_token() {
     let c = client();
-    let step =
-        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let step = parse(start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let body = format!(r#"{{"error":"token {TOKEN} expired"}}"#);
     let e = reply(op, 401, body.as_bytes()).unwrap_err();
@@ -230,10 +237,9 @@ fn errors_name_the_request_without_the_token() {
     let all = js_sys::JSON::stringify(&e).unwrap().as_string().unwrap();
     assert!(!all.contains(TOKEN), "{all}");
     // A status-0 answer is no HTTP answer: retried as a network failure, then a ConnectionError.
-    let step =
-        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let step = parse(start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let again = parse(&reply(op, 0, b"").unwrap());
+    let again = parse(reply(op, 0, b"").unwrap());
     assert_eq!(text(&again, "reason"), "connection error");
     let last = op_answer(op, 3, 0, &Object::new(), b"", false, 0.0, 0.0);
     assert_eq!(text(&last.unwrap_err(), "apoloError"), "ConnectionError");
@@ -270,7 +276,7 @@ fn retry_decisions_come_from_the_core() {
         } else {
             ID.into()
         };
-        let step = parse(&op_start(c, call, a, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+        let step = parse(start(c, call, a, JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
         let op = get(&step, "op").as_f64().unwrap() as u32;
         // Headers as the JS layer passes them: anything with get(name).
         let body = format!(
@@ -285,7 +291,7 @@ fn retry_decisions_come_from_the_core() {
         } else {
             op_failed(op, n, code.map(String::from), "failed", refresh, 0.0, 0.0)
         };
-        let v = parse(&out.ok()?);
+        let v = parse(out.ok()?);
         let decided =
             !get(&v, "delayMs").is_undefined() || get(&v, "refreshToken") == JsValue::TRUE;
         decided.then_some(v)
@@ -299,8 +305,7 @@ fn retry_decisions_come_from_the_core() {
     assert_eq!(get(&d, "refreshToken"), JsValue::TRUE);
     // The request got no answer for good: a ConnectionError or TimeoutError naming it.
     let c = client();
-    let step =
-        parse(&op_start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let step = parse(start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let e = op_failed(op, 3, Some("timeout".into()), "", false, 0.0, 0.0).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "TimeoutError");
@@ -316,7 +321,7 @@ fn retry_decisions_come_from_the_core() {
 fn pages_then_the_end() {
     let c = client();
     let step = parse(
-        &op_start(
+        start(
             c,
             "list",
             JsValue::UNDEFINED,
@@ -327,7 +332,7 @@ fn pages_then_the_end() {
     );
     let op = get(&step, "op").as_f64().unwrap() as u32;
     let page = format!(r#"{{"items":[{}],"pages":2}}"#, app_json());
-    let next = parse(&reply(op, 200, page.as_bytes()).unwrap());
+    let next = parse(reply(op, 200, page.as_bytes()).unwrap());
     let answer = get(&next, "answer");
     assert_eq!(
         (text(&answer, "at"), text(&answer, "to")),
@@ -335,7 +340,7 @@ fn pages_then_the_end() {
     );
     assert_eq!(times(&next).len(), 2);
     assert!(text(&next, "url").contains("page=2"));
-    let last = parse(&reply(op, 200, page.as_bytes()).unwrap());
+    let last = parse(reply(op, 200, page.as_bytes()).unwrap());
     assert_eq!(get(&last, "done"), JsValue::TRUE);
 }
 

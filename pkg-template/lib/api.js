@@ -133,6 +133,9 @@ export function createApi(glue, platform = {}) {
     }
   }
 
+  // The core's calls by name: opStart takes the index.
+  const CALLS = new Map(sync(() => w.callNames()).map((name, i) => [name, i]));
+
   const AppState = Object.freeze(Object.fromEntries(sync(() => w.appStates()).map((s) => [s.toUpperCase(), s])));
 
   // A step crosses the boundary as one JSON text. Its `answer`, when there is one, says how the
@@ -145,22 +148,35 @@ export function createApi(glue, platform = {}) {
   const utf8Decoder = new TextDecoder();
   const utf8Encoder = new TextEncoder();
 
-  // The instance's memory as f64s, where an answer's timestamps are read in place: made again for
-  // a new instance, and when the memory grew (its old buffer is then detached).
+  // The instance's memory, where a step's text and an answer's timestamps are read in place: the
+  // views are made again for a new instance, and when the memory grew (its old buffer is then detached).
   let memory;
   let memoryGeneration = -1;
   let f64 = new Float64Array(0);
-  function wasmF64() {
+  let u8 = new Uint8Array(0);
+  function wasmBuffer() {
     if (memoryGeneration !== generation) {
       memory = w.wasmMemory();
       memoryGeneration = generation;
     }
-    if (f64.buffer !== memory.buffer) f64 = new Float64Array(memory.buffer);
+    return memory.buffer;
+  }
+  function wasmF64() {
+    const buffer = wasmBuffer();
+    if (f64.buffer !== buffer) f64 = new Float64Array(buffer);
     return f64;
   }
 
-  function revive(text, body) {
-    const step = JSON.parse(text);
+  // A step's JSON text, where the core wrote it: byte offset + length × 2³² (see `out` in src/wasm).
+  function stepText(at) {
+    const buffer = wasmBuffer();
+    if (u8.buffer !== buffer) u8 = new Uint8Array(buffer);
+    const offset = at % 4294967296;
+    return utf8Decoder.decode(u8.subarray(offset, offset + Math.floor(at / 4294967296)));
+  }
+
+  function revive(at, body) {
+    const step = JSON.parse(stepText(at));
     const a = step.answer;
     if (a) {
       let v = JSON.parse(utf8Decoder.decode(body));
@@ -504,7 +520,7 @@ export function createApi(glue, platform = {}) {
 
     start(name, a, b, opts) {
       const id = this.id();
-      const step = revive(sync(() => w.opStart(id, name, a, b, opts)));
+      const step = revive(sync(() => w.opStart(id, CALLS.get(name) ?? -1, a, b, opts)));
       step.gen = generation;
       return step;
     }

@@ -315,32 +315,40 @@ impl Step {
     /// contentType? }` to send, `{ done: true, value?, dates? }` at the end, `items` (and `dates`)
     /// on a page with the next request or `done`, `{ refreshToken: true }`. `head` holds extra
     /// members, already JSON (`"op":1,`), or is empty.
+    #[cfg(test)]
     pub fn to_json(&self, head: &str) -> Result<String> {
+        let mut out = String::new();
+        self.write_json(head, &mut out)?;
+        Ok(out)
+    }
+
+    /// The step as JSON text, after `head` (members ending with a comma), at the end of `out`.
+    pub fn write_json(&self, head: &str, out: &mut String) -> Result<()> {
         // Room for a step with its URL, so that writing it does not grow the string.
         let url = match self {
             Step::Send(s) | Step::Page(_, Some(s)) => s.url.len(),
             _ => 0,
         };
-        let mut out = String::with_capacity(head.len() + url + 192);
+        out.reserve(head.len() + url + 192);
         out.push('{');
         out.push_str(head);
         match self {
-            Step::Send(spec) => push_request(&mut out, spec)?,
+            Step::Send(spec) => push_request(out, spec)?,
             Step::Done(o) => {
                 out.push_str("\"done\":true");
-                push_output(&mut out, "value", o)?;
+                push_output(out, "value", o)?;
             }
             Step::Page(items, next) => {
                 match next {
-                    Some(spec) => push_request(&mut out, spec)?,
+                    Some(spec) => push_request(out, spec)?,
                     None => out.push_str("\"done\":true"),
                 }
-                push_output(&mut out, "items", items)?;
+                push_output(out, "items", items)?;
             }
             Step::RefreshToken => out.push_str("\"refreshToken\":true"),
         }
         out.push('}');
-        Ok(out)
+        Ok(())
     }
 
     /// The answer's timestamps, each object's in its `dates` order, as epoch milliseconds (None:

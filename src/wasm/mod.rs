@@ -89,6 +89,60 @@ thread_local! {
     static TEST_TRAP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The last answer step's timestamps, which JS reads in place (see `step_or_error`).
     static TIMES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    /// The last step's JSON text, which JS reads in place (see `out`).
+    static OUT: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Where `write` put its text in this instance's memory: byte offset + length × 2³², which JS
+/// reads before its next call. One buffer serves every step: no String made, returned and freed
+/// per call (each a crossing of its own).
+fn out(write: impl FnOnce(&mut String) -> Result<()>) -> Result<f64> {
+    OUT.with(|o| {
+        let mut o = o.borrow_mut();
+        if o.capacity() > 1 << 16 {
+            *o = String::new(); // a big request body's room is not kept
+        }
+        o.clear();
+        write(&mut o)?;
+        Ok(o.as_ptr() as usize as f64 + o.len() as f64 * 4_294_967_296.0)
+    })
+}
+
+/// `text` as a step, written where `out` writes.
+fn out_text(text: &str) -> JsResult<f64> {
+    out(|o| {
+        o.push_str(text);
+        Ok(())
+    })
+    .map_err(|e| reject(&e))
+}
+
+/// The calls `opStart` knows, by index: JS passes the index (the name crossed as a string was a
+/// crossing of its own per call).
+const CALLS: [&str; 17] = [
+    "connect",
+    "get",
+    "getUpgrades",
+    "install",
+    "configure",
+    "uninstall",
+    "getValues",
+    "listTemplates",
+    "listTemplateVersions",
+    "getTemplate",
+    "getOutput",
+    "getRevisions",
+    "rollback",
+    "getInput",
+    "list",
+    "getEvents",
+    "logs",
+];
+
+/// The names of the calls, in `opStart`'s order.
+#[wasm_bindgen(js_name = callNames)]
+pub fn call_names() -> Array {
+    CALLS.iter().map(|c| JsValue::from_str(c)).collect()
 }
 
 /// Makes the next `opAnswer` panic: how the package tests prove that a trapped instance is
@@ -376,16 +430,12 @@ fn reject_redacted(client: u32, e: Box<ApiError>) -> JsValue {
     reject(&e)
 }
 
-/// Starts call `name` (`a`, `b`: its positional arguments, `opts`: its options, all checked
-/// here). Returns the first step plus `{ op, maxRetries, timeoutMs, maxLogBufferBytes }`.
+/// Starts call `CALLS[call]` (`a`, `b`: its positional arguments, `opts`: its options, all
+/// checked here). Returns where the first step is (see `out`), with `{ op, timeoutMs,
+/// maxLogBufferBytes }` among its members.
 #[wasm_bindgen(js_name = opStart)]
-pub fn op_start(
-    client: u32,
-    name: &str,
-    a: JsValue,
-    b: JsValue,
-    opts: JsValue,
-) -> JsResult<String> {
+pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -> JsResult<f64> {
+    let name = CALLS.get(call as usize).copied().unwrap_or("?");
     let started = with_client(client, |slot| {
         let o = Opts::new(&opts, "options")?;
         o.signal()?;
@@ -402,14 +452,12 @@ pub fn op_start(
         head.push_str(itoa::Buffer::new().format(id));
         head.push(',');
     }
-    head.push_str("\"maxRetries\":");
-    head.push_str(itoa::Buffer::new().format(limits.max_retries));
-    head.push_str(",\"timeoutMs\":");
+    head.push_str("\"timeoutMs\":");
     head.push_str(&number(limits.timeout_ms));
     head.push_str(",\"maxLogBufferBytes\":");
     head.push_str(&number(limits.max_log_buffer_bytes));
     head.push(',');
-    step.to_json(&head).map_err(|e| reject(&e))
+    out(|o| step.write_json(&head, o)).map_err(|e| reject(&e))
 }
 
 fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T> {
@@ -442,7 +490,7 @@ pub fn op_answer(
     can_refresh_token: bool,
     now_ms: f64,
     random: f64,
-) -> JsResult<String> {
+) -> JsResult<f64> {
     // Bytes, not a string: a copy into memory instead of a JS loop over every character.
     // Invalid UTF-8 reads as the JS layer's TextDecoder reads it (U+FFFD).
     let body = match std::str::from_utf8(body) {
@@ -471,7 +519,7 @@ pub fn op_answer(
             random,
         };
         if let Some(again) = retry_step(slot, failure, &turn, wish) {
-            return Ok(again);
+            return out_text(&again);
         }
         let step = with_client(slot.client, |cs| {
             slot.op
@@ -534,11 +582,7 @@ fn retry_step(
 }
 
 /// The next step as JSON text, or the error naming `spec`'s request.
-fn step_or_error(
-    slot: &OpSlot,
-    step: Result<Step>,
-    spec: Option<&RequestSpec>,
-) -> JsResult<String> {
+fn step_or_error(slot: &OpSlot, step: Result<Step>, spec: Option<&RequestSpec>) -> JsResult<f64> {
     let step = step.map_err(|e| op_error(slot, e, spec))?;
     // The answer's timestamps stay here, and the step says where (`"times"`: their byte offset
     // in this instance's memory, and count): JS reads them in place before its next call, each
@@ -563,7 +607,7 @@ fn step_or_error(
         }
         head
     });
-    step.to_json(&head).map_err(|e| op_error(slot, e, spec))
+    out(|o| step.write_json(&head, o)).map_err(|e| op_error(slot, e, spec))
 }
 
 /// This instance's memory, where a step's `times` are.
@@ -584,7 +628,7 @@ pub fn op_failed(
     can_refresh_token: bool,
     now_ms: f64,
     random: f64,
-) -> JsResult<String> {
+) -> JsResult<f64> {
     with_op(id, |slot| {
         let failure = Failure::from_network_code(code.as_deref());
         let turn = Turn {
@@ -594,7 +638,7 @@ pub fn op_failed(
             random,
         };
         if let Some(again) = retry_step(slot, failure, &turn, || (None, None)) {
-            return Ok(again);
+            return out_text(&again);
         }
         let e = match failure {
             Failure::Timeout => ApiError::new(

@@ -233,6 +233,17 @@ describe('install', () => {
     assert.equal(req.path, '/apis/apps/v1/cluster/default/org/superorg/project/beta/instances');
     assert.deepEqual(JSON.parse(req.body), data);
   });
+
+  test('a body of megabytes, not ASCII, is sent whole and read back (the .wasm\'s memory grows under the steps)', async () => {
+    const displayName = 'é€😀'.repeat(110_000); // ~1 MB of UTF-8, the emulator's limit
+    const data = { template_name: 'shell', template_version: 'latest', display_name: displayName, input: {} };
+    assert.equal((await client.apps.get(DEMO.sd)).id, DEMO.sd); // steps read before the memory grew
+    const app = await client.apps.install(data);
+    assert.equal(app.display_name, displayName);
+    const install = (await emu.requests()).find((r) => r.method === 'POST');
+    assert.equal(Number(install.headers['content-length']), Buffer.byteLength(JSON.stringify(data)));
+    assert.equal((await client.apps.get(app.id)).display_name, displayName);
+  });
 });
 
 describe('configure', () => {
