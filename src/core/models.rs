@@ -308,6 +308,17 @@ pub fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
+/// `quoted(s)` at the end of `out`; text with nothing to escape (URLs, keys) is copied as it is.
+pub fn push_quoted(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&quoted(s));
+    }
+}
+
 /// A field's value as checked.
 enum Got {
     Null,

@@ -7,8 +7,9 @@ use super::config::{Defaults, ServerConfig};
 use super::configure::{self, ConfigurePlan};
 use super::error::{ApiError, ErrorKind, Result};
 use super::models::{
-    array, envelope, is_json, items, object, parse_body, quoted, template_detail, template_input,
-    template_summaries, App, Edits, APP, APP_CONFIGURATION_REVISION, APP_UPGRADES, APP_VALUE,
+    array, envelope, is_json, items, object, parse_body, push_quoted, quoted, template_detail,
+    template_input, template_summaries, App, Edits, APP, APP_CONFIGURATION_REVISION, APP_UPGRADES,
+    APP_VALUE,
 };
 use super::paging::PageCursor;
 use super::requests::{Api, RequestSpec, Scope};
@@ -239,10 +240,17 @@ pub enum Output {
 /// `x` as a JSON number (integers without a fraction). Not `{x}`: f64's Display would bring its
 /// own float formatting (~14 KB) into the .wasm beside serde_json's.
 pub fn number(x: f64) -> String {
+    let mut s = String::new();
+    push_number(&mut s, x);
+    s
+}
+
+/// `number(x)` at the end of `out`.
+pub fn push_number(out: &mut String, x: f64) {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        itoa::Buffer::new().format(x as i64).to_string()
+        out.push_str(itoa::Buffer::new().format(x as i64));
     } else {
-        serde_json::to_string(&x).unwrap_or_else(|_| "null".to_string())
+        out.push_str(&serde_json::to_string(&x).unwrap_or_else(|_| "null".to_string()));
     }
 }
 
@@ -262,7 +270,7 @@ fn push_request(out: &mut String, spec: &RequestSpec) -> Result<()> {
     out.push_str("\"method\":\"");
     out.push_str(spec.method.as_str());
     out.push_str("\",\"url\":");
-    out.push_str(&quoted(&spec.url));
+    push_quoted(out, &spec.url);
     if let Some(body) = &spec.body {
         out.push_str(",\"body\":");
         out.push_str(&quoted(&json(body)?));
@@ -280,19 +288,27 @@ fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
         Output::Json(text) => text.clone(),
         Output::LogsUrl(u) => quoted(u),
         Output::Body { at, edits } => {
-            out.push_str(",\"answer\":{\"at\":\"");
-            out.push_str(at);
-            out.push_str("\",\"to\":\"");
+            // `at` "" and `list` false are left out (JS reads them as absent): a shorter text
+            // to parse per answer.
+            out.push_str(",\"answer\":{\"to\":\"");
             out.push_str(key);
-            out.push_str(if edits.list {
-                "\",\"list\":true"
-            } else {
-                "\",\"list\":false"
-            });
+            out.push('"');
+            if !at.is_empty() {
+                out.push_str(",\"at\":");
+                push_quoted(out, at);
+            }
+            if edits.list {
+                out.push_str(",\"list\":true");
+            }
             let dates = edits.shape.map(|s| s.date_keys()).unwrap_or_default();
-            if !dates.is_empty() {
-                out.push_str(",\"dates\":");
-                out.push_str(&json(&dates)?);
+            if let Some((first, rest)) = dates.split_first() {
+                out.push_str(",\"dates\":[");
+                push_quoted(out, first);
+                for k in rest {
+                    out.push(',');
+                    push_quoted(out, k);
+                }
+                out.push(']');
             }
             if !edits.fixes.is_empty() {
                 out.push_str(",\"fix\":[");
@@ -318,20 +334,21 @@ impl Step {
     #[cfg(test)]
     pub fn to_json(&self, head: &str) -> Result<String> {
         let mut out = String::new();
-        self.write_json(head, &mut out)?;
+        self.write_json(&mut out, |o| o.push_str(head))?;
         Ok(out)
     }
 
-    /// The step as JSON text, after `head` (members ending with a comma), at the end of `out`.
-    pub fn write_json(&self, head: &str, out: &mut String) -> Result<()> {
+    /// The step as JSON text at the end of `out`, `head` writing members first (each ending with
+    /// a comma).
+    pub fn write_json(&self, out: &mut String, head: impl FnOnce(&mut String)) -> Result<()> {
         // Room for a step with its URL, so that writing it does not grow the string.
         let url = match self {
             Step::Send(s) | Step::Page(_, Some(s)) => s.url.len(),
             _ => 0,
         };
-        out.reserve(head.len() + url + 192);
+        out.reserve(url + 256);
         out.push('{');
-        out.push_str(head);
+        head(out);
         match self {
             Step::Send(spec) => push_request(out, spec)?,
             Step::Done(o) => {
@@ -1205,12 +1222,11 @@ mod tests {
             .answer(&mut c, 200, &app("1").to_string(), false)
             .unwrap();
         let v: Value = serde_json::from_str(&done.to_json("").unwrap()).unwrap();
-        // The value is the answer's body itself, which JS parses; timestamps come as epoch ms
-        // beside the JSON.
+        // The value is the answer's body itself (`at` absent: the whole of it), which JS parses;
+        // timestamps come as epoch ms beside the JSON.
         assert_eq!(
             v,
-            json!({"done": true, "answer": {"at": "", "to": "value", "list": false,
-                "dates": ["created_at", "updated_at"]}})
+            json!({"done": true, "answer": {"to": "value", "dates": ["created_at", "updated_at"]}})
         );
         assert_eq!(
             done.times(),

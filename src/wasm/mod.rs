@@ -11,7 +11,9 @@ mod js;
 use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
 use crate::core::models;
-use crate::core::ops::{self, number, Call, Client, Effective, Limits, LogsArgs, Op, Step};
+use crate::core::ops::{
+    self, number, push_number, Call, Client, Effective, Limits, LogsArgs, Op, Step,
+};
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
 use js::Opts;
@@ -431,8 +433,8 @@ fn reject_redacted(client: u32, e: Box<ApiError>) -> JsValue {
 }
 
 /// Starts call `CALLS[call]` (`a`, `b`: its positional arguments, `opts`: its options, all
-/// checked here). Returns where the first step is (see `out`), with `{ op, timeoutMs,
-/// maxLogBufferBytes }` among its members.
+/// checked here). Returns where the first step is (see `out`), with `op` (for a call with a
+/// request), `timeoutMs` and for logs `maxLogBufferBytes` among its members.
 #[wasm_bindgen(js_name = opStart)]
 pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -> JsResult<f64> {
     let name = CALLS.get(call as usize).copied().unwrap_or("?");
@@ -441,23 +443,33 @@ pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -
         o.signal()?;
         let limits = slot.client.effective(&limits(&o)?)?;
         let call = call_of(name, &a, &b, &o)?;
+        let logs = matches!(call, Call::Logs(_));
         let (op, step) = Op::start(&slot.client, call)?;
-        Ok((op, step, limits))
+        Ok((op, step, limits, logs))
     });
-    let (op, step, limits) = started.map_err(|e| reject(&e))?;
-    let mut head = String::with_capacity(96);
-    if op.current().is_some() {
-        let id = OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits }));
-        head.push_str("\"op\":");
-        head.push_str(itoa::Buffer::new().format(id));
-        head.push(',');
-    }
-    head.push_str("\"timeoutMs\":");
-    head.push_str(&number(limits.timeout_ms));
-    head.push_str(",\"maxLogBufferBytes\":");
-    head.push_str(&number(limits.max_log_buffer_bytes));
-    head.push(',');
-    out(|o| step.write_json(&head, o)).map_err(|e| reject(&e))
+    let (op, step, limits, logs) = started.map_err(|e| reject(&e))?;
+    let id = op
+        .current()
+        .is_some()
+        .then(|| OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits })));
+    out(|o| {
+        step.write_json(o, |o| {
+            if let Some(id) = id {
+                o.push_str("\"op\":");
+                o.push_str(itoa::Buffer::new().format(id));
+                o.push(',');
+            }
+            o.push_str("\"timeoutMs\":");
+            push_number(o, limits.timeout_ms);
+            o.push(',');
+            if logs {
+                o.push_str("\"maxLogBufferBytes\":");
+                push_number(o, limits.max_log_buffer_bytes);
+                o.push(',');
+            }
+        })
+    })
+    .map_err(|e| reject(&e))
 }
 
 fn with_op<T>(id: u32, f: impl FnOnce(&mut OpSlot) -> JsResult<T>) -> JsResult<T> {
@@ -588,7 +600,7 @@ fn step_or_error(slot: &OpSlot, step: Result<Step>, spec: Option<&RequestSpec>) 
     // in this instance's memory, and count): JS reads them in place before its next call, each
     // object's in `dates` order, in epoch milliseconds (NaN: null). Measured per list page: JSON
     // numbers ~9 µs to parse, a copied Float64Array ~5 µs, read in place ~0.1 µs.
-    let head = TIMES.with(|t| {
+    let times = TIMES.with(|t| {
         let mut t = t.borrow_mut();
         t.clear();
         t.extend(
@@ -596,18 +608,21 @@ fn step_or_error(slot: &OpSlot, step: Result<Step>, spec: Option<&RequestSpec>) 
                 .iter()
                 .map(|ms| ms.map_or(f64::NAN, |ms| ms as f64)),
         );
-        let mut head = String::new();
-        if !t.is_empty() {
-            let mut n = itoa::Buffer::new();
-            head.push_str("\"times\":[");
-            head.push_str(n.format(t.as_ptr() as usize));
-            head.push(',');
-            head.push_str(n.format(t.len()));
-            head.push_str("],");
-        }
-        head
+        (t.as_ptr() as usize, t.len())
     });
-    out(|o| step.write_json(&head, o)).map_err(|e| op_error(slot, e, spec))
+    out(|o| {
+        step.write_json(o, |o| {
+            if times.1 > 0 {
+                let mut n = itoa::Buffer::new();
+                o.push_str("\"times\":[");
+                o.push_str(n.format(times.0));
+                o.push(',');
+                o.push_str(n.format(times.1));
+                o.push_str("],");
+            }
+        })
+    })
+    .map_err(|e| op_error(slot, e, spec))
 }
 
 /// This instance's memory, where a step's `times` are.
