@@ -16,7 +16,8 @@ class RawHeaders {
     const want = name.toLowerCase();
     let value = null;
     for (let i = 0; i + 1 < this.raw.length; i += 2) {
-      if (this.raw[i].toLowerCase() === want) value = value === null ? this.raw[i + 1] : `${value}, ${this.raw[i + 1]}`;
+      const n = this.raw[i];
+      if (n.length === want.length && n.toLowerCase() === want) value = value === null ? this.raw[i + 1] : `${value}, ${this.raw[i + 1]}`;
     }
     return value;
   }
@@ -83,8 +84,7 @@ function nodeTransport(load, { startDeadline, stopDeadline }) {
       reject(Object.assign(new Error(`unsupported protocol ${o.protocol}`), { code: 'EPROTO' }));
       return;
     }
-    const headers = { ...req.headers };
-    if (req.body !== undefined) headers['Content-Length'] = Buffer.byteLength(req.body);
+    const headers = req.body === undefined ? req.headers : { ...req.headers, 'Content-Length': Buffer.byteLength(req.body) };
     let done = false;
     let deadline;
     const finish = (fn, v) => {
