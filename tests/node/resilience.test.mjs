@@ -3,8 +3,9 @@
 // request log, so "exactly N requests" means N reached the server.
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
+import http from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { ConnectionError, ResourceNotFound, ServerNotAvailable, TimeoutError } from 'apolo-apps';
+import { ApoloClient, ConnectionError, ResourceNotFound, ServerNotAvailable, TimeoutError } from 'apolo-apps';
 import { DEMO, V1, collect, sleep, startEmulator, until } from './helpers.mjs';
 
 let emu;
@@ -129,6 +130,39 @@ describe('retries', () => {
     const reqs = await seen(`/apis/apps/v2/instances/${DEMO.sd}`);
     assert.equal(reqs.length, 2);
     assert.notEqual(reqs[0].fault, null);
+  });
+});
+
+describe('keep-alive sockets', () => {
+  test('a socket is reused while busy and closed by the client after 4 s idle', async () => {
+    // A server that keeps connections for a minute: a close within seconds is the client's.
+    const connections = [];
+    const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"Not Found"}');
+    });
+    server.on('connection', (socket) => {
+      const c = { closedAt: undefined };
+      connections.push(c);
+      socket.on('close', () => { c.closedAt = performance.now(); });
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new ApoloClient({ apiUrl: `http://127.0.0.1:${server.address().port}/api/v1`, token: 't', cluster: 'c', org: 'o', project: 'p' });
+      for (let i = 0; i < 3; i++) {
+        await assert.rejects(c.apps.get('x'), ResourceNotFound);
+        await sleep(300);
+      }
+      const idleFrom = performance.now() - 300;
+      assert.equal(connections.length, 1, 'one connection for requests 300 ms apart');
+      await until(() => connections[0].closedAt !== undefined, 'the idle socket closed', 8000);
+      const idle = connections[0].closedAt - idleFrom;
+      assert.ok(idle > 3500 && idle < 6000, `closed after ${Math.round(idle)} ms idle`);
+      await assert.rejects(c.apps.get('x'), ResourceNotFound); // a new socket serves the next one
+      assert.equal(connections.length, 2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 
