@@ -190,6 +190,28 @@ fn bodies_and_iterables() {
 }
 
 #[wasm_bindgen_test]
+fn every_call_name_is_a_call() {
+    let c = client();
+    let names: Vec<String> = call_names().iter().filter_map(|n| n.as_string()).collect();
+    assert_eq!(names.len(), 17);
+    for (i, name) in names.iter().enumerate() {
+        // Each call starts, or refuses these arguments as its own; none is unknown.
+        match op_start(c, i as u32, 7.into(), 7.into(), JsValue::UNDEFINED) {
+            Ok(at) => op_drop(get(&parse(at), "op").as_f64().unwrap_or(0.0) as u32),
+            Err(e) => assert!(!text(&e, "message").contains("unknown call"), "{name}"),
+        }
+    }
+    let e = op_start(
+        c,
+        17,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
+    assert!(text(&e.unwrap_err(), "message").contains("unknown call"));
+}
+
+#[wasm_bindgen_test]
 fn revision_numbers_start_at_one() {
     let c = client();
     for n in [0.0, -1.0, 1.5] {
