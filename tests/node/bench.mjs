@@ -381,7 +381,7 @@ try {
     sdk = await startSdk();
     chromium = await startChromium();
     await rounds('network', [
-      measure('get p50', 'ms', p50Of, slicedGets(GETS, 10, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get })),
+      measure('get p50', 'ms', p50Of, slicedGets(GETS, 2, { pkg: node.pkgGet, plain: node.plainGet, sdk: sdk.get })),
       measure('list', 'apps/s', perS('count'), { pkg: node.pkgList, plain: node.plainList, sdk: sdk.list }),
       measure('getEvents', 'events/s', perS('count'), { pkg: node.pkgEvents, plain: node.plainEvents, sdk: sdk.events }),
       measure('logs', 'MiB/s', mibPerS, { pkg: node.pkgLogs, lines: node.pkgLogLines, ws: node.wsLogs, sdk: sdk.logs }),
