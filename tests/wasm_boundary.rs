@@ -5,7 +5,7 @@
 
 use apolo_apps::wasm::{
     app_states, call_names, client_info, client_new, error_of, handshake_error, op_answer, op_drop,
-    op_failed, op_start, redacted, use_token, wasm_memory,
+    op_failed, op_start, redacted, shape_dates, step_head, use_token, wasm_memory,
 };
 use js_sys::{Array, Date, Float64Array, Object, Reflect, Set, Uint8Array, WebAssembly};
 use serde_json::json;
@@ -19,14 +19,38 @@ fn js(v: serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap()
 }
 
-/// A step as the JS layer reads it: JSON text in the instance's memory, at `at` = byte offset +
-/// length × 2³².
-fn parse(at: f64) -> JsValue {
+/// The text at `at` = byte offset + length × 2³² in the instance's memory.
+fn text_at(at: f64) -> String {
     let memory: WebAssembly::Memory = wasm_memory().unchecked_into();
     let (offset, len) = (at % 4_294_967_296.0, (at / 4_294_967_296.0).floor());
     let bytes =
         Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), offset as u32, len as u32);
-    js_sys::JSON::parse(&String::from_utf8(bytes.to_vec()).unwrap()).unwrap()
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A step as the JS layer reads it (`readStep` in lib/api.js): JSON text at `at`, or for a
+/// negative `at` a short step, whose fields are three numbers at `stepHead()`.
+fn parse(at: f64) -> JsValue {
+    if at >= 0.0 {
+        return js_sys::JSON::parse(&text_at(at)).unwrap();
+    }
+    let memory: WebAssembly::Memory = wasm_memory().unchecked_into();
+    let h = Float64Array::new_with_byte_offset_and_length(&memory.buffer(), step_head() as u32, 3)
+        .to_vec();
+    if at == -1.0 {
+        let text = text_at(h[2]);
+        let (method, url) = text.split_once(' ').unwrap();
+        let mut v = json!({"method": method, "url": url});
+        if h[0] >= 0.0 {
+            v["op"] = json!(h[0]);
+            v["timeoutMs"] = json!(h[1]);
+        }
+        return js(v);
+    }
+    assert_eq!(at, -2.0, "a short step is SEND (-1) or VALUE (-2)");
+    let dates = Array::from(&shape_dates().get(h[0] as u32));
+    let dates: Vec<String> = dates.iter().filter_map(|d| d.as_string()).collect();
+    js(json!({"done": true, "answer": {"to": "value", "dates": dates}, "times": [h[1], h[2]]}))
 }
 
 /// Starts call `name` as the JS layer does: by its index in `callNames()`.
@@ -121,7 +145,9 @@ fn bad_options_are_typed_errors() {
 #[wasm_bindgen_test]
 fn a_call_is_one_request_then_one_decoded_value() {
     let c = client();
-    let step = parse(start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap());
+    let first = start(c, "get", ID.into(), JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    assert_eq!(first, -1.0, "a get's request is a short SEND step");
+    let step = parse(first);
     assert_eq!(text(&step, "method"), "GET");
     assert_eq!(
         text(&step, "url"),
@@ -129,7 +155,9 @@ fn a_call_is_one_request_then_one_decoded_value() {
     );
     assert_eq!(get(&step, "timeoutMs").as_f64(), Some(60_000.0));
     let op = get(&step, "op").as_f64().unwrap() as u32;
-    let done = parse(reply(op, 200, app_json().as_bytes()).unwrap());
+    let answer = reply(op, 200, app_json().as_bytes()).unwrap();
+    assert_eq!(answer, -2.0, "its value is a short VALUE step");
+    let done = parse(answer);
     assert_eq!(get(&done, "done"), JsValue::TRUE);
     // The value is the body itself (JS parses it); timestamps cross as epoch milliseconds, with
     // the keys the JS layer makes Dates of.

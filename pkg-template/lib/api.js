@@ -154,9 +154,11 @@ export function createApi(glue, platform = {}) {
   let memoryGeneration = -1;
   let f64 = new Float64Array(0);
   let u8 = new Uint8Array(0);
+  let head = 0; // where a short step's fields are, in f64s
   function wasmBuffer() {
     if (memoryGeneration !== generation) {
       memory = w.wasmMemory();
+      head = w.stepHead() / 8;
       memoryGeneration = generation;
     }
     return memory.buffer;
@@ -175,8 +177,29 @@ export function createApi(glue, platform = {}) {
     return utf8Decoder.decode(u8.subarray(offset, offset + Math.floor(at / 4294967296)));
   }
 
+  // The answer of a short VALUE step, for each model: the body is the value, Dates of these keys.
+  const valueAnswers = sync(() => w.shapeDates()).map((dates) => ({ to: 'value', dates: dates.length ? dates : undefined }));
+
+  // A step from the core: JSON text (r >= 0: where it is), or a short step whose fields are
+  // numbers (see `short_step` in src/wasm): a request without a body, or the body as the value.
+  function readStep(r) {
+    if (r >= 0) return JSON.parse(stepText(r));
+    const f = wasmF64();
+    if (r === -1) {
+      const text = stepText(f[head + 2]);
+      const space = text.indexOf(' ');
+      const step = { method: text.slice(0, space), url: text.slice(space + 1) };
+      if (f[head] >= 0) {
+        step.op = f[head];
+        step.timeoutMs = f[head + 1];
+      }
+      return step;
+    }
+    return { done: true, answer: valueAnswers[f[head]], times: [f[head + 1], f[head + 2]] };
+  }
+
   function revive(at, body) {
-    const step = JSON.parse(stepText(at));
+    const step = readStep(at);
     const a = step.answer;
     if (a) {
       let v = JSON.parse(utf8Decoder.decode(body));
