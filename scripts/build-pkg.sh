@@ -16,7 +16,7 @@ export CARGO_TARGET_DIR=$ROOT/target/wasm
 # 50-app page check within noise of it (alternating runs); all at "s" was ~30% slower.
 # [profile.release] itself stays at 3 for the native builds (the release emulator of the benches).
 CARGO_WASM_FLAGS=(--config 'profile.release.opt-level="s"' --config 'profile.release.package.apolo-apps.opt-level=3')
-WASM_OPT_FLAGS=(-Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+WASM_OPT_FLAGS=(-Os --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-reference-types --enable-multivalue --enable-mutable-globals)
 log() { printf '[build-pkg] %s\n' "$*" >&2; }
 

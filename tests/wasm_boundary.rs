@@ -4,8 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use apolo_apps::wasm::{
-    app_states, call_names, client_info, client_new, error_of, handshake_error, op_answer, op_drop,
-    op_failed, op_start, redacted, shape_dates, step_head, use_token, wasm_memory,
+    client_info, client_new, error_of, handshake_error, op_answer, op_drop, op_failed, op_start,
+    redacted, step_head, tables, use_token, wasm_memory,
 };
 use js_sys::{Array, Date, Float64Array, Object, Reflect, Set, Uint8Array, WebAssembly};
 use serde_json::json;
@@ -48,14 +48,26 @@ fn parse(at: f64) -> JsValue {
         return js(v);
     }
     assert_eq!(at, -2.0, "a short step is SEND (-1) or VALUE (-2)");
-    let dates = Array::from(&shape_dates().get(h[0] as u32));
+    let dates = Array::from(&Array::from(&table("shapeDates")).get(h[0] as u32));
     let dates: Vec<String> = dates.iter().filter_map(|d| d.as_string()).collect();
     js(json!({"done": true, "answer": {"to": "value", "dates": dates}, "times": [h[1], h[2]]}))
 }
 
-/// Starts call `name` as the JS layer does: by its index in `callNames()`.
+/// One of the tables the JS layer reads once (`tables()`: app states, calls, models' date keys).
+fn table(name: &str) -> JsValue {
+    let at = ["appStates", "calls", "shapeDates"]
+        .iter()
+        .position(|n| *n == name)
+        .unwrap();
+    tables().get(at as u32)
+}
+
+/// Starts call `name` as the JS layer does: by its index in the calls of `tables()`.
 fn start(client: u32, name: &str, a: JsValue, b: JsValue, opts: JsValue) -> Result<f64, JsValue> {
-    let call = call_names().iter().position(|n| n == name).unwrap();
+    let call = Array::from(&table("calls"))
+        .iter()
+        .position(|n| n == name)
+        .unwrap();
     op_start(client, call as u32, a, b, opts)
 }
 
@@ -220,7 +232,10 @@ fn bodies_and_iterables() {
 #[wasm_bindgen_test]
 fn every_call_name_is_a_call() {
     let c = client();
-    let names: Vec<String> = call_names().iter().filter_map(|n| n.as_string()).collect();
+    let names: Vec<String> = Array::from(&table("calls"))
+        .iter()
+        .filter_map(|n| n.as_string())
+        .collect();
     assert_eq!(names.len(), 17);
     for (i, name) in names.iter().enumerate() {
         // Each call starts, or refuses these arguments as its own; none is unknown.
@@ -404,5 +419,5 @@ fn tokens_and_the_client() {
     let e = use_token(c, JsValue::from_f64(3.0), true).unwrap_err();
     assert_eq!(text(&e, "apoloError"), "AuthenticationError");
     assert_eq!(text(&client_info(c).unwrap(), "project"), "alpha");
-    assert_eq!(app_states().length(), 7);
+    assert_eq!(get(&table("appStates"), "length").as_f64(), Some(7.0));
 }

@@ -133,10 +133,12 @@ export function createApi(glue, platform = {}) {
     }
   }
 
-  // The core's calls by name: opStart takes the index.
-  const CALLS = new Map(sync(() => w.callNames()).map((name, i) => [name, i]));
+  // The core's tables (see `tables` in src/wasm): the app states, the calls by name (opStart takes
+  // the index), each model's date keys.
+  const [appStates, calls, shapeDates] = sync(() => w.tables());
+  const CALLS = new Map(calls.map((name, i) => [name, i]));
 
-  const AppState = Object.freeze(Object.fromEntries(sync(() => w.appStates()).map((s) => [s.toUpperCase(), s])));
+  const AppState = Object.freeze(Object.fromEntries(appStates.map((s) => [s.toUpperCase(), s])));
 
   // A step crosses the boundary as one JSON text. Its `answer`, when there is one, says how the
   // value comes from the answer's body (the core has checked it; JSON.parse builds the objects
@@ -178,7 +180,7 @@ export function createApi(glue, platform = {}) {
   }
 
   // The answer of a short VALUE step, for each model: the body is the value, Dates of these keys.
-  const valueAnswers = sync(() => w.shapeDates()).map((dates) => ({ to: 'value', dates: dates.length ? dates : undefined }));
+  const valueAnswers = shapeDates.map((dates) => ({ to: 'value', dates: dates.length ? dates : undefined }));
 
   // A step from the core: JSON text (r >= 0: where it is), or a short step whose fields are
   // numbers (see `short_step` in src/wasm): a request without a body, or the body as the value.

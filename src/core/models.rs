@@ -308,6 +308,18 @@ pub fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
 }
 
+/// `items` as a JSON array of strings at the end of `out`.
+pub fn push_strings(out: &mut String, items: &[&str]) {
+    out.push('[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_quoted(out, s);
+    }
+    out.push(']');
+}
+
 /// `quoted(s)` at the end of `out`; text with nothing to escape (URLs, keys) is copied as it is.
 pub fn push_quoted(out: &mut String, s: &str) {
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {

@@ -7,9 +7,9 @@ use super::config::{Defaults, ServerConfig};
 use super::configure::{self, ConfigurePlan};
 use super::error::{ApiError, ErrorKind, Result};
 use super::models::{
-    array, envelope, is_json, items, object, parse_body, push_quoted, quoted, template_detail,
-    template_input, template_summaries, App, Edits, APP, APP_CONFIGURATION_REVISION, APP_UPGRADES,
-    APP_VALUE,
+    array, envelope, is_json, items, object, parse_body, push_quoted, push_strings, quoted,
+    template_detail, template_input, template_summaries, App, Edits, APP,
+    APP_CONFIGURATION_REVISION, APP_UPGRADES, APP_VALUE,
 };
 use super::paging::PageCursor;
 use super::requests::{Api, RequestSpec, Scope};
@@ -245,10 +245,15 @@ pub fn number(x: f64) -> String {
     s
 }
 
+/// `n` in decimal at the end of `out` (one integer type for all, so one copy of the code).
+pub fn push_int(out: &mut String, n: i64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
 /// `number(x)` at the end of `out`.
 pub fn push_number(out: &mut String, x: f64) {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
-        out.push_str(itoa::Buffer::new().format(x as i64));
+        push_int(out, x as i64);
     } else {
         out.push_str(&serde_json::to_string(&x).unwrap_or_else(|_| "null".to_string()));
     }
@@ -301,14 +306,9 @@ fn push_output(out: &mut String, key: &str, o: &Output) -> Result<()> {
                 out.push_str(",\"list\":true");
             }
             let dates = edits.shape.map(|s| s.date_keys()).unwrap_or_default();
-            if let Some((first, rest)) = dates.split_first() {
-                out.push_str(",\"dates\":[");
-                push_quoted(out, first);
-                for k in rest {
-                    out.push(',');
-                    push_quoted(out, k);
-                }
-                out.push(']');
+            if !dates.is_empty() {
+                out.push_str(",\"dates\":");
+                push_strings(out, dates);
             }
             if !edits.fixes.is_empty() {
                 out.push_str(",\"fix\":[");
@@ -334,13 +334,13 @@ impl Step {
     #[cfg(test)]
     pub fn to_json(&self, head: &str) -> Result<String> {
         let mut out = String::new();
-        self.write_json(&mut out, |o| o.push_str(head))?;
+        self.write_json(&mut out, &|o| o.push_str(head))?;
         Ok(out)
     }
 
     /// The step as JSON text at the end of `out`, `head` writing members first (each ending with
     /// a comma).
-    pub fn write_json(&self, out: &mut String, head: impl FnOnce(&mut String)) -> Result<()> {
+    pub fn write_json(&self, out: &mut String, head: &dyn Fn(&mut String)) -> Result<()> {
         // Room for a step with its URL, so that writing it does not grow the string.
         let url = match self {
             Step::Send(s) | Step::Page(_, Some(s)) => s.url.len(),

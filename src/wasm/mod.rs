@@ -12,7 +12,8 @@ use crate::core::config::Defaults;
 use crate::core::error::{redact, ApiError, ErrorKind, Result};
 use crate::core::models;
 use crate::core::ops::{
-    self, number, push_number, Call, Client, Effective, Limits, LogsArgs, Op, Output, Step,
+    self, number, push_int, push_number, Call, Client, Effective, Limits, LogsArgs, Op, Output,
+    Step,
 };
 use crate::core::requests::{RequestSpec, Scope};
 use crate::core::retry::{self, Attempt, Decision, Failure};
@@ -100,7 +101,7 @@ thread_local! {
 /// Where `write` put its text in this instance's memory: byte offset + length × 2³², which JS
 /// reads before its next call. One buffer serves every step: no String made, returned and freed
 /// per call (each a crossing of its own).
-fn out(write: impl FnOnce(&mut String) -> Result<()>) -> Result<f64> {
+fn out(write: &mut dyn FnMut(&mut String) -> Result<()>) -> Result<f64> {
     OUT.with(|o| {
         let mut o = o.borrow_mut();
         if o.capacity() > 1 << 16 {
@@ -117,16 +118,17 @@ fn out(write: impl FnOnce(&mut String) -> Result<()>) -> Result<f64> {
 /// - `SEND` (a request without a body): `[op, timeoutMs, where "METHOD URL" is (see `out`)]`,
 ///   `op` and `timeoutMs` -1 after the first step (JS reads them from the first only);
 /// - `VALUE` (the answer's whole body is the call's value, nothing to fix):
-///   `[index in shapeDates(), times' byte offset, times' count]`.
+///   `[index in `tables()`'s shapeDates, times' byte offset, times' count]`.
 ///
 /// Any other step is JSON text (`out`).
 const SEND: f64 = -1.0;
 const VALUE: f64 = -2.0;
 
+#[inline(never)] // one copy for both callers: the .wasm's size
 fn short_step(step: &Step, first: Option<(u32, f64)>, times: (usize, usize)) -> Option<f64> {
     match step {
         Step::Send(spec) if spec.body.is_none() => {
-            let text = out(|o| {
+            let text = out(&mut |o| {
                 o.push_str(spec.method.as_str());
                 o.push(' ');
                 o.push_str(&spec.url);
@@ -154,24 +156,9 @@ pub fn step_head() -> usize {
     HEAD.with(|h| h.as_ptr() as usize)
 }
 
-/// The date keys of each model in `SHAPES`, which a `VALUE` step names by index.
-#[wasm_bindgen(js_name = shapeDates)]
-pub fn shape_dates() -> Array {
-    models::SHAPES
-        .iter()
-        .map(|s| -> JsValue {
-            s.date_keys()
-                .iter()
-                .map(|k| JsValue::from_str(k))
-                .collect::<Array>()
-                .into()
-        })
-        .collect()
-}
-
 /// `text` as a step, written where `out` writes.
 fn out_text(text: &str) -> JsResult<f64> {
-    out(|o| {
+    out(&mut |o| {
         o.push_str(text);
         Ok(())
     })
@@ -200,12 +187,6 @@ const CALLS: [&str; 17] = [
     "logs",
 ];
 
-/// The names of the calls, in `opStart`'s order.
-#[wasm_bindgen(js_name = callNames)]
-pub fn call_names() -> Array {
-    CALLS.iter().map(|c| JsValue::from_str(c)).collect()
-}
-
 /// Makes the next `opAnswer` panic: how the package tests prove that a trapped instance is
 /// replaced (no input makes this code panic). Not part of the API.
 #[wasm_bindgen(js_name = __apoloArmTestTrap)]
@@ -228,12 +209,24 @@ fn on_load() {
     }));
 }
 
-/// The app states, for the JS `AppState`.
-#[wasm_bindgen(js_name = appStates)]
-pub fn app_states() -> Array {
-    ops::APP_STATES
+/// The tables the JS layer reads once: `[appStates, calls, shapeDates]`, the app states (for
+/// `AppState`), the names of `opStart`'s calls by index, and each model's date keys (a short
+/// VALUE step names a model by its index).
+#[wasm_bindgen]
+pub fn tables() -> Array {
+    let strings = |items: &[&str]| -> JsValue {
+        items
+            .iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    };
+    let dates: Array = models::SHAPES
         .iter()
-        .map(|s| JsValue::from_str(s))
+        .map(|s| strings(s.date_keys()))
+        .collect();
+    [strings(&ops::APP_STATES), strings(&CALLS), dates.into()]
+        .into_iter()
         .collect()
 }
 
@@ -516,11 +509,11 @@ pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -
             return Ok(short);
         }
     }
-    out(|o| {
-        step.write_json(o, |o| {
+    out(&mut |o| {
+        step.write_json(o, &|o| {
             if let Some(id) = id {
                 o.push_str("\"op\":");
-                o.push_str(itoa::Buffer::new().format(id));
+                push_int(o, i64::from(id));
                 o.push(',');
             }
             o.push_str("\"timeoutMs\":");
@@ -677,14 +670,13 @@ fn step_or_error(slot: &OpSlot, step: Result<Step>, spec: Option<&RequestSpec>) 
     if let Some(short) = short_step(&step, None, times) {
         return Ok(short);
     }
-    out(|o| {
-        step.write_json(o, |o| {
+    out(&mut |o| {
+        step.write_json(o, &|o| {
             if times.1 > 0 {
-                let mut n = itoa::Buffer::new();
                 o.push_str("\"times\":[");
-                o.push_str(n.format(times.0));
+                push_int(o, times.0 as i64);
                 o.push(',');
-                o.push_str(n.format(times.1));
+                push_int(o, times.1 as i64);
                 o.push_str("],");
             }
         })
