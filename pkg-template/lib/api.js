@@ -140,9 +140,10 @@ export function createApi(glue, platform = {}) {
 
   const AppState = Object.freeze(Object.fromEntries(appStates.map((s) => [s.toUpperCase(), s])));
 
-  // A step crosses the boundary as one JSON text. Its `answer`, when there is one, says how the
-  // value comes from the answer's body (the core has checked it; JSON.parse builds the objects
-  // fastest): take member `at`, apply the `fix` edits ([path, key, value] sets, [path, key]
+  // A step crosses the boundary as one JSON text, or the two most common as a short step (readStep
+  // below). Its `answer`, when there is one, says how the value comes from the answer's body (the
+  // core has checked it; JSON.parse builds the objects fastest): take member `at`, apply the `fix`
+  // edits ([path, key, value] sets, [path, key]
   // deletes), make Dates of the `dates` keys from `times` (epoch ms per object, in order, read
   // in the core's memory), and put it in `to`. See Output::Body in src/core/ops.rs.
   // Bodies travel as bytes: copied into the core as they are, decoded once for JSON.parse (a BOM
@@ -156,11 +157,11 @@ export function createApi(glue, platform = {}) {
   let memoryGeneration = -1;
   let f64 = new Float64Array(0);
   let u8 = new Uint8Array(0);
-  let head = 0; // where a short step's fields are, in f64s
+  let shortAt = 0; // where a short step's three fields are, in f64s
   function wasmBuffer() {
     if (memoryGeneration !== generation) {
       memory = w.wasmMemory();
-      head = w.stepHead() / 8;
+      shortAt = w.stepHead() / 8;
       memoryGeneration = generation;
     }
     return memory.buffer;
@@ -187,17 +188,18 @@ export function createApi(glue, platform = {}) {
   function readStep(r) {
     if (r >= 0) return JSON.parse(stepText(r));
     const f = wasmF64();
+    const h = shortAt;
     if (r === -1) {
-      const text = stepText(f[head + 2]);
+      const text = stepText(f[h + 2]);
       const space = text.indexOf(' ');
       const step = { method: text.slice(0, space), url: text.slice(space + 1) };
-      if (f[head] >= 0) {
-        step.op = f[head];
-        step.timeoutMs = f[head + 1];
+      if (f[h] >= 0) {
+        step.op = f[h];
+        step.timeoutMs = f[h + 1];
       }
       return step;
     }
-    return { done: true, answer: valueAnswers[f[head]], times: [f[head + 1], f[head + 2]] };
+    return { done: true, answer: valueAnswers[f[h]], times: [f[h + 1], f[h + 2]] };
   }
 
   function revive(at, body) {

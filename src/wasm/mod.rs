@@ -118,7 +118,7 @@ fn out(write: &mut dyn FnMut(&mut String) -> Result<()>) -> Result<f64> {
 /// - `SEND` (a request without a body): `[op, timeoutMs, where "METHOD URL" is (see `out`)]`,
 ///   `op` and `timeoutMs` -1 after the first step (JS reads them from the first only);
 /// - `VALUE` (the answer's whole body is the call's value, nothing to fix):
-///   `[index in `tables()`'s shapeDates, times' byte offset, times' count]`.
+///   `[the model's index in the shapeDates of tables(), times' byte offset, times' count]`.
 ///
 /// Any other step is JSON text (`out`).
 const SEND: f64 = -1.0;
@@ -485,8 +485,8 @@ fn reject_redacted(client: u32, e: Box<ApiError>) -> JsValue {
 }
 
 /// Starts call `CALLS[call]` (`a`, `b`: its positional arguments, `opts`: its options, all
-/// checked here). Returns where the first step is (see `out`), with `op` (for a call with a
-/// request), `timeoutMs` and for logs `maxLogBufferBytes` among its members.
+/// checked here). Returns the first step (see `short_step` and `out`), with `op` (for a call
+/// with a request), `timeoutMs` and for logs `maxLogBufferBytes`.
 #[wasm_bindgen(js_name = opStart)]
 pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -> JsResult<f64> {
     let name = CALLS.get(call as usize).copied().unwrap_or("?");
@@ -650,7 +650,7 @@ fn retry_step(
     }
 }
 
-/// The next step as JSON text, or the error naming `spec`'s request.
+/// The next step (short, or JSON text), or the error naming `spec`'s request.
 fn step_or_error(slot: &OpSlot, step: Result<Step>, spec: Option<&RequestSpec>) -> JsResult<f64> {
     let step = step.map_err(|e| op_error(slot, e, spec))?;
     // The answer's timestamps stay here, and the step says where (`"times"`: their byte offset
