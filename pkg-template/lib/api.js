@@ -36,8 +36,10 @@ function fireDeadlines() {
   }
   if (next !== Infinity) armDeadlines(next);
 }
-/** Calls `fire` in `ms` unless `stopDeadline` of the handle it returns comes first. */
+/** Calls `fire` in `ms` (at most a timer's ~24.8 days) unless `stopDeadline` of the handle it
+ * returns comes first. */
 export function startDeadline(ms, fire) {
+  ms = Math.min(ms, 2_147_483_647);
   if (sharedDeadlines !== true) {
     const timer = setTimeout(fire, ms);
     sharedDeadlines ??= typeof timer?.unref === 'function';
@@ -143,9 +145,9 @@ export function createApi(glue, platform = {}) {
   // A step crosses the boundary as one JSON text, or the two most common as a short step (readStep
   // below). Its `answer`, when there is one, says how the value comes from the answer's body (the
   // core has checked it; JSON.parse builds the objects fastest): take member `at`, apply the `fix`
-  // edits ([path, key, value] sets, [path, key]
-  // deletes), make Dates of the `dates` keys from `times` (epoch ms per object, in order, read
-  // in the core's memory), and put it in `to`. See Output::Body in src/core/ops.rs.
+  // edits ([path, key, value] sets, [path, key] deletes), make Dates of the `dates` keys from
+  // `times` (epoch ms per object, in order, read in the core's memory), and put it in `to`. See
+  // Output::Body in src/core/ops.rs.
   // Bodies travel as bytes: copied into the core as they are, decoded once for JSON.parse (a BOM
   // and invalid bytes as the core reads them: dropped, and U+FFFD).
   const utf8Decoder = new TextDecoder();
@@ -308,7 +310,7 @@ export function createApi(glue, platform = {}) {
       held.uses += 1;
       let done = false;
       let timedOut = false;
-      const deadline = startDeadline(Math.min(timeoutMs, 2_147_483_647), () => { timedOut = true; ctl.abort(); });
+      const deadline = startDeadline(timeoutMs, () => { timedOut = true; ctl.abort(); });
       const onAbort = () => ctl.abort(signal.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       try {

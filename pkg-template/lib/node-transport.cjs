@@ -152,7 +152,7 @@ function nodeTransport(load, { startDeadline, stopDeadline }) {
       }
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    deadline = startDeadline(Math.min(timeoutMs, 2_147_483_647), () => {
+    deadline = startDeadline(timeoutMs, () => {
       const e = new Error('timeout');
       e.apoloCode = 'timeout';
       r.destroy();

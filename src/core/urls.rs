@@ -165,11 +165,10 @@ pub fn logs_url(
 ) -> Result<String> {
     let (scheme, authority) = origin(monitoring_url, "monitoringUrl")?;
     let ws = if scheme == "https" { "wss" } else { "ws" };
-    let url = join(
+    let mut url = join(
         &format!("{ws}://{authority}/api/v1"),
         &["apps", app_id, "log_ws"],
     )?;
-    let mut url = url;
     if let Some(s) = since {
         push_pair(&mut url, "since", s);
     }

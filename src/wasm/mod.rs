@@ -504,6 +504,7 @@ pub fn op_start(client: u32, call: u32, a: JsValue, b: JsValue, opts: JsValue) -
         .current()
         .is_some()
         .then(|| OPS.with(|o| o.borrow_mut().insert(OpSlot { client, op, limits })));
+    // Logs' first step carries maxLogBufferBytes, which a short step has no place for.
     if !logs {
         if let Some(short) = short_step(&step, id.map(|id| (id, limits.timeout_ms)), (0, 0)) {
             return Ok(short);
